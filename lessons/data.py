@@ -15,8 +15,8 @@ import torch
 class Split:
     """A train/test split as tensors.
 
-    ``X_train`` is ``(N_train, 64)`` float32 in [0, 1]; ``y_train`` is ``(N_train,)`` int64 class labels;
-    likewise for the test set.
+    ``X_train`` is ``(N_train, 64)`` float32 in [0, 1]; ``y_train`` is ``(N_train,)`` int64 class
+    labels; likewise for the test set.
     """
 
     X_train: torch.Tensor
@@ -42,7 +42,9 @@ def load_digits_split(test_size: float = 0.2, seed: int = 0) -> Split:
     ValueError: test_size must be a fraction strictly between 0 and 1, got 1.5
     """
     if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be a fraction strictly between 0 and 1, got {test_size!r}")
+        raise ValueError(
+            f"test_size must be a fraction strictly between 0 and 1, got {test_size!r}"
+        )
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 

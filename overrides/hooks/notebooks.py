@@ -1,0 +1,248 @@
+"""Build-time glue between the lesson pages and mkdocs-jupyter.
+
+For each lesson page (``docs/lessons/NN-slug.md`` or its ``.zh.md`` twin) this hook
+
+1. executes the page as a notebook in a fresh kernel, unless an executed copy with the same
+   fingerprint is cached in ``.cache/lessons/``. The fingerprint covers the page, every file of the
+   ``lessons`` package, this hook and the library versions, so a change to any of them re-runs the
+   page: a stale output is never published. A cell that raises, or writes to stderr, fails the
+   build;
+2. hands mkdocs-jupyter the executed notebook to render (``execute: false`` in ``mkdocs.yml``);
+3. strips the notebook CSS and the MathJax/Mermaid CDN scripts that mkdocs-jupyter puts in every
+   page (``assets/site.css`` styles notebook cells once, KaTeX typesets the math), moves inline
+   figures into image files, and adds a line with the versions, the run time and a link to the
+   page as a ``.ipynb`` (written beside the page by jupytext from the same file).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+import tempfile
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import jupytext
+import nbformat
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+log = logging.getLogger("mkdocs.hooks.notebooks")
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".cache" / "lessons"
+LESSON = re.compile(r"^lessons/\d\d-[a-z0-9-]+(\.zh)?\.md$")
+LIBRARIES = ("torch", "numpy", "matplotlib", "scikit-learn", "jupytext", "nbconvert", "ipykernel")
+
+TEXT = {
+    "en": "Outputs made with Python {python} and PyTorch {torch} on {cpus} CPU cores; "
+    "the page ran in {seconds:.1f} s.",
+    "zh": "本页输出由 Python {python} 和 PyTorch {torch} 在 {cpus} 个 CPU 核上生成;"
+    "整页运行耗时 {seconds:.1f} 秒。",
+}
+DOWNLOAD = {"en": "Download this lesson as a notebook", "zh": "下载本课的 Jupyter 笔记本"}
+FIGURE_ALT = {"en": "Figure {n} of this lesson", "zh": "本课第 {n} 幅图"}
+
+
+def is_lesson(page) -> bool:
+    return bool(LESSON.match(page.file.src_uri))
+
+
+def language(page) -> str:
+    return "zh" if page.file.src_uri.endswith(".zh.md") else "en"
+
+
+def _fingerprint() -> str:
+    """Hash of everything besides the page that can change a lesson's outputs."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "lessons").rglob("*.py")):
+        h.update(path.relative_to(ROOT).as_posix().encode())
+        h.update(path.read_bytes())
+    h.update(Path(__file__).read_bytes())
+    h.update(platform.python_version().encode())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=missing".encode())
+    return h.hexdigest()
+
+
+def execute(source: Path, destination: Path) -> None:
+    """Run ``source`` top to bottom in a fresh kernel in an empty folder; save it with outputs."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = jupytext.read(source)
+    env_backend = os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws figures
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            client = NotebookClient(
+                nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": workdir}}
+            )
+            try:
+                client.execute()
+            except CellExecutionError as error:
+                msg = f"{source.name}: a cell raised while building the page\n{error}"
+                raise PluginError(msg) from None
+    finally:
+        if env_backend is not None:
+            os.environ["MPLBACKEND"] = env_backend
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                raise PluginError(
+                    f"{source.name}: a cell wrote to stderr (a warning?); fix it so the page stays "
+                    f"clean:\n{cell.source[:300]}\n--- stderr ---\n{output.get('text', '')[:500]}"
+                )
+    nb.metadata["lessons_build"] = {
+        "seconds": round(_run_seconds(nb), 2),
+        "python": platform.python_version(),
+        "torch": metadata.version("torch"),
+        "cpus": _cpus(),
+    }
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_suffix(".tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(destination)
+
+
+def _run_seconds(nb) -> float:
+    """Seconds from the first cell's start to the last cell's end (kernel start-up excluded)."""
+    times = [c.metadata.get("execution", {}) for c in nb.cells if c.cell_type == "code"]
+    first, last = times[0]["iopub.execute_input"], times[-1]["shell.execute_reply"]
+    elapsed = datetime.fromisoformat(_iso(last)) - datetime.fromisoformat(_iso(first))
+    return elapsed.total_seconds()
+
+
+def _cpus() -> int:
+    """CPU cores this process may use (a container's limit, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def _iso(stamp: str) -> str:
+    return stamp.replace("Z", "+00:00")
+
+
+def notebook_for_download(source: Path) -> str:
+    """The page as a plain ``.ipynb`` without outputs, made by jupytext from the same file."""
+    nb = jupytext.read(source)
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    return nbformat.writes(nb)
+
+
+_state: dict = {}
+
+
+def on_pre_build(config) -> None:
+    _state["fingerprint"] = _fingerprint()
+
+
+@event_priority(100)  # before mkdocs-jupyter reads the file
+def on_pre_page(page, config, files):
+    if not is_lesson(page):
+        return page
+    source = Path(page.file.abs_src_path)
+    key = hashlib.sha256(source.read_bytes() + _state["fingerprint"].encode()).hexdigest()[:20]
+    executed = CACHE / f"{source.stem}-{key}.ipynb"
+    if executed.exists():
+        log.info("Cached outputs: %s", page.file.src_uri)
+    else:
+        log.info("Executing %s", page.file.src_uri)
+        execute(source, executed)
+    page.lesson_source = source
+    built = json.loads(executed.read_text(encoding="utf-8"))
+    page.lesson_build = built["metadata"]["lessons_build"]
+    page.file.abs_src_path = str(executed)  # mkdocs-jupyter renders the executed copy
+    return page
+
+
+_STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.S | re.I)
+_SCRIPTS = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->"
+    r"|<script\b[^>]*\bsrc=\"[^\"]*(?:mathjax|mermaid|none\.js)[^\"]*\"[^>]*>\s*</script>"
+    r"|<script type=\"module\">[^<]*mermaid.*?</script>",
+    re.S | re.I,
+)
+_IMAGE = re.compile(
+    r'<img\b([^>]*?)src="data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)"'
+)
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    if not is_lesson(page):
+        return html
+    html = _STYLE.sub("", html)
+    html = _SCRIPTS.sub("", html)
+
+    # Figures become files beside the page, lazily loaded, with alt text.
+    lang = language(page)
+    figures = []
+
+    def to_file(match: re.Match) -> str:
+        attrs, kind, data = match.groups()
+        ext = {"png": "png", "jpeg": "jpg", "svg+xml": "svg"}[kind]
+        name = f"figure-{len(figures) + 1}.{ext}"
+        figures.append((name, base64.b64decode(data)))
+        attrs = re.sub(r'\salt="[^"]*"', "", attrs)
+        alt = FIGURE_ALT[lang].format(n=len(figures))
+        return f'<img{attrs} loading="lazy" decoding="async" alt="{alt}" src="{name}"'
+
+    html = _IMAGE.sub(to_file, html)
+    page.lesson_figures = figures
+
+    b = page.lesson_build
+    notebook = Path(page.file.dest_uri).parent.name + ".ipynb"
+    meta = (
+        f'<p class="lesson-meta">{TEXT[lang].format(**b)} '
+        f'<a href="{notebook}" download>{DOWNLOAD[lang]}</a></p>'
+    )
+    h1_end = html.find("</h1>")
+    at = h1_end + len("</h1>") if h1_end >= 0 else 0
+    return html[:at] + meta + html[at:]
+
+
+_ALTERNATE = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="(\w+)">')
+
+
+def on_post_page(output: str, page, config) -> str:
+    # Material fetches <alternate>/sitemap.xml for each language link in the head, expecting the
+    # language's root; the i18n plugin points them at the page itself, so each load asked for a
+    # sitemap.xml that is not there. Point them at the roots; the visible menu keeps page links.
+    site = Path(config["site_dir"])
+    root = site.parent if site.name == "zh" else site
+    up = os.path.relpath(root, Path(page.file.abs_dest_path).parent).replace(os.sep, "/")
+    output = _ALTERNATE.sub(
+        lambda m: (
+            f'<link rel="alternate" href="{up}/{"" if m[1] == "en" else m[1] + "/"}" '
+            f'hreflang="{m[1]}">'
+        ),
+        output,
+    )
+    if is_lesson(page):
+        folder = Path(page.file.abs_dest_path).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in page.lesson_figures:
+            (folder / name).write_bytes(data)
+        notebook = folder / (folder.name + ".ipynb")
+        notebook.write_text(notebook_for_download(page.lesson_source), encoding="utf-8")
+    return output
+
+
+@event_priority(-200)  # after mkdocs-static-i18n has built the other languages
+def on_post_build(config) -> None:
+    # Material's language switch looks up the current page in <language>/sitemap.xml; the i18n
+    # plugin writes one sitemap (with every language's pages) at the root, so serve it there too.
+    site = Path(config["site_dir"])
+    sitemap = site / "sitemap.xml"
+    if sitemap.exists():
+        for folder in site.iterdir():
+            if folder.is_dir() and (folder / "index.html").exists() and folder.name == "zh":
+                (folder / "sitemap.xml").write_bytes(sitemap.read_bytes())

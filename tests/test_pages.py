@@ -1,0 +1,115 @@
+"""The rules every page follows, checked on the sources (the build checks the rendered pages)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import shutil
+import tokenize
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+LESSONS = sorted(p for p in (DOCS / "lessons").glob("[0-9][0-9]-*.md") if ".zh." not in p.name)
+ENGLISH = sorted(p for p in DOCS.rglob("*.md") if not p.name.endswith(".zh.md"))
+FENCE = re.compile(r"^```(\S*)(.*)$", re.M)
+
+
+def load_hook():
+    spec = importlib.util.spec_from_file_location("hook", ROOT / "overrides/hooks/notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def code_cells(path: Path) -> list[str]:
+    return [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
+
+
+def without_comments(source: str) -> str:
+    """The code of a cell with comments and blank lines removed, for comparing translations."""
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)]
+    kept = [t for t in tokens if t.type != tokenize.COMMENT]
+    code = tokenize.untokenize(kept)
+    return "\n".join(line.rstrip() for line in code.splitlines() if line.strip())
+
+
+def test_there_are_lessons():
+    assert len(LESSONS) >= 3
+
+
+@pytest.mark.parametrize("page", LESSONS + [p.with_suffix(".zh.md") for p in LESSONS], ids=str)
+def test_lesson_format(page: Path):
+    text = page.read_text(encoding="utf-8")
+    kernel = jupytext.read(page).metadata.get("kernelspec", {})
+    assert kernel.get("language") == "python", "front matter must name a python kernelspec"
+    prose = "\n".join(c.source for c in jupytext.read(page).cells if c.cell_type == "markdown")
+    assert len(re.findall(r"^# ", prose, re.M)) == 1, "one H1 title per lesson"
+    for language, extra in FENCE.findall(text):
+        if language:  # an opening fence
+            assert language == "python" and not extra.strip(), (
+                f"```{language}{extra}: Sybil runs only plain ```python blocks; "
+                "anything else on the fence line would be skipped silently"
+            )
+    for cell in code_cells(page):
+        assert not re.search(r"^\s*>>>", cell, re.M), "no >>> prompts in lesson cells"
+
+
+@pytest.mark.parametrize("page", ENGLISH, ids=lambda p: str(p.relative_to(DOCS)))
+def test_every_page_has_a_chinese_twin(page: Path):
+    twin = page.with_name(page.name[: -len(".md")] + ".zh.md")
+    assert twin.exists(), f"{twin.relative_to(ROOT)} is missing"
+
+
+@pytest.mark.parametrize("page", LESSONS, ids=lambda p: p.name)
+def test_chinese_twin_runs_the_same_code(page: Path):
+    english = [without_comments(c) for c in code_cells(page)]
+    chinese = [without_comments(c) for c in code_cells(page.with_suffix(".zh.md"))]
+    assert len(chinese) == len(english), "the twins have different numbers of code cells"
+    for n, (en, zh) in enumerate(zip(english, chinese, strict=True), 1):
+        assert en == zh, f"code cell {n} differs (comments aside)"
+
+
+def test_comment_stripping_keeps_code():
+    a = "x = 1  # one\n# a note\nprint('# not a comment')\n"
+    b = "x = 1  # 一\nprint('# not a comment')\n"
+    assert without_comments(a) == without_comments(b)
+    assert without_comments(a) != without_comments("x = 2\nprint('# not a comment')\n")
+
+
+@pytest.mark.parametrize("page", LESSONS, ids=lambda p: p.name)
+def test_download_notebook_is_valid(page: Path):
+    nb = nbformat.reads(load_hook().notebook_for_download(page), as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.language == "python"
+    assert [c.source for c in nb.cells if c.cell_type == "code"] == code_cells(page)
+
+
+def test_a_download_notebook_runs_top_to_bottom_in_a_fresh_kernel(tmp_path: Path):
+    from nbclient import NotebookClient
+
+    page = DOCS / "lessons" / "03-linear-regression.md"
+    nb = nbformat.reads(load_hook().notebook_for_download(page), as_version=4)
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(o.output_type == "display_data" and "image/png" in o.data for o in outputs)
+    assert not any(o.output_type == "error" for o in outputs)
+
+
+def test_build_cache_sees_a_change_to_the_package(tmp_path: Path, monkeypatch):
+    hook = load_hook()
+    shutil.copytree(ROOT / "lessons", tmp_path / "lessons")
+    monkeypatch.setattr(hook, "ROOT", tmp_path)
+    before = hook._fingerprint()
+    assert hook._fingerprint() == before
+    with open(tmp_path / "lessons" / "plot.py", "a", encoding="utf-8") as f:
+        f.write("\n# a change\n")
+    assert hook._fingerprint() != before
