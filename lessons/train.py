@@ -24,7 +24,7 @@ class History:
 
 @torch.no_grad()
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of rows of ``X`` ``(N, ...)`` whose arg-max logit equals the label in ``y`` ``(N,)``.
+    """Fraction of rows of ``X`` ``(N, ...)`` whose arg-max logit is the label in ``y`` ``(N,)``.
 
     >>> model = nn.Linear(2, 2)
     >>> with torch.no_grad():
