@@ -1,0 +1,94 @@
+"""Unit tests of the package's shared pieces: seeding, devices, data, the training loop."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lessons import pick_device, seed_everything
+from lessons.data import load_digits_split
+from lessons.train import accuracy, fit
+
+
+def draw() -> tuple[float, float, float]:
+    return random.random(), float(np.random.rand()), torch.rand(1).item()
+
+
+def test_seed_everything_repeats_every_generator():
+    seed_everything(3)
+    first = draw()
+    seed_everything(3)
+    assert draw() == first
+    seed_everything(4)
+    assert draw() != first
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "0", True])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        seed_everything(bad)
+
+
+def test_pick_device_defaults_to_an_available_device():
+    device = pick_device()
+    assert device.type in {"cpu", "cuda", "mps"}
+    torch.zeros(1, device=device)  # usable
+
+
+def test_pick_device_refuses_a_missing_accelerator():
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            pick_device("cuda")
+    with pytest.raises(ValueError, match="prefer must be one of"):
+        pick_device("gpu")
+
+
+def test_digits_split_is_stratified_and_fixed():
+    a, b = load_digits_split(), load_digits_split()
+    assert torch.equal(a.X_test, b.X_test)
+    counts = torch.bincount(a.y_test, minlength=10)
+    assert counts.min() >= 35 and counts.max() <= 37  # 360 test images, 10 balanced classes
+    assert set(a.y_train.tolist()) == set(range(10))
+    assert 0.0 <= a.X_train.min() and a.X_train.max() <= 1.0
+
+
+def test_fit_is_deterministic_and_learns_the_digits():
+    split = load_digits_split()
+
+    def run() -> tuple[list[float], float]:
+        torch.manual_seed(0)
+        model = nn.Linear(64, 10)
+        history = fit(
+            model,
+            split.X_train,
+            split.y_train,
+            epochs=3,
+            lr=0.05,
+            X_test=split.X_test,
+            y_test=split.y_test,
+        )
+        return history.train_loss, accuracy(model, split.X_test, split.y_test)
+
+    (loss_a, acc_a), (loss_b, acc_b) = run(), run()
+    assert loss_a == loss_b and acc_a == acc_b
+    assert loss_a[-1] < loss_a[0]
+    assert acc_a > 0.85
+
+
+def test_fit_and_accuracy_reject_mismatched_rows():
+    with pytest.raises(ValueError, match="same number of rows"):
+        fit(nn.Linear(2, 2), torch.zeros(4, 2), torch.zeros(3, dtype=torch.long), epochs=1)
+    with pytest.raises(ValueError, match="same number of rows"):
+        accuracy(nn.Linear(2, 2), torch.zeros(4, 2), torch.zeros(3, dtype=torch.long))
+    with pytest.raises(ValueError, match="batch_size"):
+        fit(
+            nn.Linear(2, 2),
+            torch.zeros(4, 2),
+            torch.zeros(4, dtype=torch.long),
+            epochs=1,
+            batch_size=0,
+        )
