@@ -30,13 +30,12 @@ STYLE = {
 }
 
 
-def use_style() -> dict:
-    """Apply the site's figure style to matplotlib and return the settings it changed.
+def use_style() -> None:
+    """Apply the site's figure style (``STYLE``) to matplotlib.
 
-    >>> settings = use_style()
+    >>> use_style()
     >>> import matplotlib.pyplot as plt
-    >>> plt.rcParams["font.family"] == ["DejaVu Sans"] and settings["axes.grid"]
+    >>> plt.rcParams["font.family"] == ["DejaVu Sans"] and plt.rcParams["axes.grid"]
     True
     """
     mpl.rcParams.update(STYLE)
-    return dict(STYLE)

@@ -90,8 +90,10 @@ def test_download_notebook_is_valid(page: Path):
     assert [c.source for c in nb.cells if c.cell_type == "code"] == code_cells(page)
 
 
-def test_a_download_notebook_runs_top_to_bottom_in_a_fresh_kernel(tmp_path: Path):
+def test_a_download_notebook_runs_top_to_bottom_in_a_fresh_kernel(tmp_path: Path, monkeypatch):
     from nbclient import NotebookClient
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # as in Jupyter: the inline backend draws
 
     page = DOCS / "lessons" / "03-linear-regression.md"
     nb = nbformat.reads(load_hook().notebook_for_download(page), as_version=4)

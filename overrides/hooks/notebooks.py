@@ -171,6 +171,19 @@ _SCRIPTS = re.compile(
     r"|<script type=\"module\">[^<]*mermaid.*?</script>",
     re.S | re.I,
 )
+_COPY_ICON = re.compile(r"<svg\b[^>]*>(?:(?!</svg>).)*?</svg>", re.S)  # one per cell; CSS draws it
+# Pygments wraps every space, name, operator and bracket in a span; only the others get a colour.
+_PLAIN_SPAN = re.compile(r'<span class="(?:w|n|o|p)?">([^<]*)</span>')
+# mkdocs-jupyter keeps a hidden second copy of each cell's code for its copy button; point the
+# button at the highlighted code instead (its text is the same once the last newline goes).
+_COPY_SOURCE = re.compile(
+    r'<div class="(highlight-ipynb[^"]*)"><pre>(.*?)\n?</pre></div>\s*'
+    r'<div class="clipboard-copy-txt" id="(cell-\d+)">.*?</div>',
+    re.S,
+)
+_EMPTY = re.compile(
+    r'<div class="jp-Collapser[^"]*">\s*</div>|<span></span>|\sdata-mime-type="[^"]*"'
+)
 _IMAGE = re.compile(
     r'<img\b([^>]*?)src="data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)"'
 )
@@ -181,6 +194,10 @@ def on_page_content(html: str, page, config, files) -> str:
         return html
     html = _STYLE.sub("", html)
     html = _SCRIPTS.sub("", html)
+    html = _COPY_ICON.sub("", html)
+    html = _PLAIN_SPAN.sub(r"\1", html)
+    html = _COPY_SOURCE.sub(r'<div class="\1" id="\3"><pre>\2</pre></div>', html)
+    html = _EMPTY.sub("", html)
 
     # Figures become files beside the page, lazily loaded, with alt text.
     lang = language(page)
