@@ -56,3 +56,25 @@ def test_lesson_pages_link_a_valid_notebook(lang: str, base_url: str, site_dir: 
         assert links, f"{index} has no notebook link"
         notebook = json.loads((index.parent / links[0]).read_text(encoding="utf-8"))
         assert notebook["nbformat"] == 4 and notebook["cells"], index
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "expected"),
+    [
+        ("", "backpropagation", "06-backpropagation"),
+        ("", "softmax", "05-logistic-softmax-regression"),
+        ("zh/", "反向传播", "06-backpropagation"),
+        ("zh/", "线性回归", "03-linear-regression"),
+    ],
+)
+def test_search_finds_the_right_lesson(lang, query, expected, base_url, open_page):
+    page, visit = open_page(base_url + lang)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").fill(query)
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=15000)
+    hrefs = results.evaluate_all("links => links.map(a => a.href)")
+    assert any(expected in h for h in hrefs[:5]), hrefs[:5]
+    if lang:
+        assert all("/zh/" in h for h in hrefs), "Chinese search should stay in Chinese pages"
+    assert visit.console_errors == []
