@@ -30,6 +30,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
@@ -198,6 +199,11 @@ def on_page_content(html: str, page, config, files) -> str:
     html = _PLAIN_SPAN.sub(r"\1", html)
     html = _COPY_SOURCE.sub(r'<div class="\1" id="\3"><pre>\2</pre></div>', html)
     html = _EMPTY.sub("", html)
+    # Search indexes the prose, not the code and its outputs (Material's index trips over the
+    # angle brackets in code; readers search for ideas, not for variable names).
+    html = html.replace(
+        '<div class="jp-Cell jp-CodeCell', '<div data-search-exclude class="jp-Cell jp-CodeCell'
+    )
 
     # Figures become files beside the page, lazily loaded, with alt text.
     lang = language(page)
@@ -224,6 +230,20 @@ def on_page_content(html: str, page, config, files) -> str:
     h1_end = html.find("</h1>")
     at = h1_end + len("</h1>") if h1_end >= 0 else 0
     return html[:at] + meta + html[at:]
+
+
+@event_priority(10)  # just before the search plugin indexes the page
+def on_page_context(context, page, config, nav):
+    # The search index gets a lesson's prose, not its code cells and outputs: readers search for
+    # ideas, and Material's highlighter fails on text blocks longer than 1,023 characters, which
+    # long code cells are. after_search.py puts the full page back right after indexing.
+    if is_lesson(page):
+        page.full_content = page.content
+        soup = BeautifulSoup(page.content, "html.parser")
+        for cell in soup.select("div.jp-CodeCell"):
+            cell.decompose()
+        page.content = str(soup)
+    return context
 
 
 _ALTERNATE = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="(\w+)">')
