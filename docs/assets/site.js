@@ -9,7 +9,7 @@ function typesetMath() {
       { left: "\\(", right: "\\)", display: false },
       { left: "$", right: "$", display: false },
     ],
-    ignoredClasses: ["highlight", "highlight-ipynb", "jp-OutputArea-output", "clipboard-copy-txt"],
+    ignoredClasses: ["highlight", "highlight-ipynb", "jp-OutputArea"],
     throwOnError: false,
   });
 }

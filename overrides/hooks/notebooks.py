@@ -173,8 +173,9 @@ _SCRIPTS = re.compile(
     re.S | re.I,
 )
 _COPY_ICON = re.compile(r"<svg\b[^>]*>(?:(?!</svg>).)*?</svg>", re.S)  # one per cell; CSS draws it
-# Pygments wraps every space, name, operator and bracket in a span; only the others get a colour.
-_PLAIN_SPAN = re.compile(r'<span class="(?:w|n|o|p)?">([^<]*)</span>')
+# Pygments wraps every space, name, number, operator and bracket in a span; the page colours only
+# keywords, functions, strings and comments, which keeps a code-heavy lesson under the weight bar.
+_PLAIN_SPAN = re.compile(r'<span class="(?:w|n|o|p|mi|mf)?">([^<]*)</span>')
 # mkdocs-jupyter keeps a hidden second copy of each cell's code for its copy button; point the
 # button at the highlighted code instead (its text is the same once the last newline goes).
 _COPY_SOURCE = re.compile(
@@ -184,10 +185,25 @@ _COPY_SOURCE = re.compile(
 )
 _EMPTY = re.compile(
     r'<div class="jp-Collapser[^"]*">\s*</div>|<span></span>|\sdata-mime-type="[^"]*"'
+    r'|\sid="cell-id=[^"]*"'
 )
+# JupyterLab's class names that nothing on this site styles or reads; dropping them keeps a
+# code-heavy lesson under the page-weight bar.
+_UNUSED_CLASSES = frozenset(
+    "jp-Cell-inputArea jp-InputArea jp-Cell-inputWrapper jp-Notebook-cell jp-CodeMirrorEditor "
+    "jp-Editor jp-InputArea-editor hl-python nb-code cm-s-jupyter jp-RenderedMarkdown "
+    "jp-MarkdownOutput jp-OutputArea-child jp-Cell-outputArea jp-Cell-outputWrapper "
+    "jp-OutputArea-output".split()
+)
+_DIV_CLASS = re.compile(r'<div class="([^"]*)"')
 _IMAGE = re.compile(
     r'<img\b([^>]*?)src="data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)"'
 )
+
+
+def _drop_unused_classes(match: re.Match) -> str:
+    kept = [c for c in match[1].split() if c not in _UNUSED_CLASSES]
+    return f'<div class="{" ".join(kept)}"' if kept else "<div"
 
 
 def on_page_content(html: str, page, config, files) -> str:
@@ -199,6 +215,7 @@ def on_page_content(html: str, page, config, files) -> str:
     html = _PLAIN_SPAN.sub(r"\1", html)
     html = _COPY_SOURCE.sub(r'<div class="\1" id="\3"><pre>\2</pre></div>', html)
     html = _EMPTY.sub("", html)
+    html = _DIV_CLASS.sub(_drop_unused_classes, html).replace(' data-type="inline"', "")
     # Search indexes the prose, not the code and its outputs (Material's index trips over the
     # angle brackets in code; readers search for ideas, not for variable names).
     html = html.replace(
