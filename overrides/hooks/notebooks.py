@@ -44,7 +44,7 @@ LIBRARIES = ("torch", "numpy", "matplotlib", "scikit-learn", "jupytext", "nbconv
 TEXT = {
     "en": "Outputs made with Python {python} and PyTorch {torch} on {cpus} CPU cores; "
     "the page ran in {seconds:.1f} s.",
-    "zh": "本页输出由 Python {python} 和 PyTorch {torch} 在 {cpus} 个 CPU 核上生成;"
+    "zh": "本页输出由 Python {python} 和 PyTorch {torch} 在 {cpus} 个 CPU 核上生成；"
     "整页运行耗时 {seconds:.1f} 秒。",
 }
 DOWNLOAD = {"en": "Download this lesson as a notebook", "zh": "下载本课的 Jupyter 笔记本"}
