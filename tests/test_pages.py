@@ -115,3 +115,28 @@ def test_build_cache_sees_a_change_to_the_package(tmp_path: Path, monkeypatch):
     with open(tmp_path / "lessons" / "plot.py", "a", encoding="utf-8") as f:
         f.write("\n# a change\n")
     assert hook._fingerprint() != before
+
+
+CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef"
+CHINESE = sorted(DOCS.rglob("*.zh.md"))
+
+
+def chinese_prose(page: Path) -> str:
+    """A Chinese page's prose: code blocks and display math removed, inline math and code as X."""
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"(?s)^---\n.*?\n---\n", "", text)
+    text = re.sub(r"(?ms)^```.*?^```", "", text)
+    text = re.sub(r"(?ms)^\$\$[ \t]*\n.*?^\$\$[ \t]*$", "", text)
+    return re.sub(r"`[^`\n]*`|\$\$[^\n]*?\$\$|\$[^$\n]*\$|\]\([^)]*\)", "X", text)
+
+
+@pytest.mark.parametrize("page", CHINESE, ids=lambda p: str(p.relative_to(DOCS)))
+def test_chinese_prose_reads_as_chinese(page: Path):
+    prose = chinese_prose(page)
+    ascii_marks = re.findall(rf"[{CJK}][,;:?!]|[,;:][{CJK}]", prose)
+    assert not ascii_marks, (
+        f"ASCII punctuation in Chinese prose (use ，；：？！): {ascii_marks[:5]}"
+    )
+    # A line break between two Chinese characters renders as a space in the browser.
+    wraps = re.findall(rf"[{CJK}]\n[ \t]*[{CJK}]", prose)
+    assert not wraps, f"hard-wrapped Chinese lines (join them): {wraps[:5]}"
