@@ -216,11 +216,6 @@ def on_page_content(html: str, page, config, files) -> str:
     html = _COPY_SOURCE.sub(r'<div class="\1" id="\3"><pre>\2</pre></div>', html)
     html = _EMPTY.sub("", html)
     html = _DIV_CLASS.sub(_drop_unused_classes, html).replace(' data-type="inline"', "")
-    # Search indexes the prose, not the code and its outputs (Material's index trips over the
-    # angle brackets in code; readers search for ideas, not for variable names).
-    html = html.replace(
-        '<div class="jp-Cell jp-CodeCell', '<div data-search-exclude class="jp-Cell jp-CodeCell'
-    )
 
     # Figures become files beside the page, lazily loaded, with alt text.
     lang = language(page)
@@ -252,8 +247,8 @@ def on_page_content(html: str, page, config, files) -> str:
 @event_priority(10)  # just before the search plugin indexes the page
 def on_page_context(context, page, config, nav):
     # The search index gets a lesson's prose, not its code cells and outputs: readers search for
-    # ideas, and Material's highlighter fails on text blocks longer than 1,023 characters, which
-    # long code cells are. after_search.py puts the full page back right after indexing.
+    # ideas, not variable names, and the index stays small (Material's data-search-exclude did not
+    # hold inside notebook HTML). after_search.py puts the full page back right after indexing.
     if is_lesson(page):
         page.full_content = page.content
         soup = BeautifulSoup(page.content, "html.parser")
