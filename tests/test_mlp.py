@@ -5,7 +5,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lessons import seed_everything
@@ -80,17 +79,11 @@ def test_bad_input_shape_is_named(shape):
         MLP()(torch.zeros(shape))
 
 
-def test_overfits_one_small_batch():
+def test_overfits_one_small_batch(fit_one_batch):
     seed_everything(0)
     model = MLP(hidden=(64, 64))
     x, y = torch.rand(16, 64), torch.arange(16) % 10  # random images, arbitrary labels
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(200):
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    assert loss.item() < 1e-2
+    assert fit_one_batch(model, x, y, steps=200) < 1e-2
     assert torch.equal(model(x).argmax(dim=1), y)
 
 
