@@ -7,6 +7,7 @@ import importlib.util
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import jupytext
 import nbformat
@@ -115,6 +116,25 @@ def test_build_cache_sees_a_change_to_the_package(tmp_path: Path, monkeypatch):
     with open(tmp_path / "lessons" / "plot.py", "a", encoding="utf-8") as f:
         f.write("\n# a change\n")
     assert hook._fingerprint() != before
+
+
+def test_headings_get_unique_readable_ids_that_the_toc_follows():
+    from mkdocs.structure.toc import AnchorLink
+
+    toc = [AnchorLink("x", "", 1)]
+    toc[0].children = [AnchorLink("y", "solution", 4), AnchorLink("z", "solution_1", 4)]
+    page = SimpleNamespace(toc=toc, file=SimpleNamespace(src_uri="lessons/x.md"))
+    anchor = '<a class="anchor-link" href="#{}">\u00b6</a>'
+    html = (
+        f'<h1 id="">深度学习的三个步骤{anchor.format("")}</h1>'
+        f'<h4 id="solution">Solution{anchor.format("solution")}</h4>'
+        f'<h4 id="solution">Solution{anchor.format("solution")}</h4>'
+    )
+    out = load_hook()._unique_heading_ids(html, page)
+    ids = re.findall(r'<h\d id="([^"]*)">', out)
+    assert ids == ["深度学习的三个步骤", "solution", "solution_1"]
+    assert re.findall(r'href="#([^"]*)"', out) == ids
+    assert [toc[0].id] + [c.id for c in toc[0].children] == ids
 
 
 CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef"

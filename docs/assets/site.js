@@ -1,16 +1,44 @@
 // Small page set-up for every page: typeset math with the KaTeX copy served by this site (no CDN,
 // works offline), and name the search dialog for screen readers.
+const MATH_OPTIONS = {
+  delimiters: [
+    { left: "$$", right: "$$", display: true },
+    { left: "\\[", right: "\\]", display: true },
+    { left: "\\(", right: "\\)", display: false },
+    { left: "$", right: "$", display: false },
+  ],
+  ignoredClasses: ["highlight", "highlight-ipynb", "jp-OutputArea"],
+  throwOnError: false,
+};
+const HAS_MATH = /\$|\\\(|\\\[/;
+
+// Typeset each block of text as it comes near the screen rather than the whole page at once: a
+// long lesson has hundreds of formulas, and doing them all on load kept the page busy for seconds
+// on a slow phone. Printing typesets whatever is left first.
 function typesetMath() {
   if (typeof renderMathInElement !== "function") return;
-  renderMathInElement(document.body, {
-    delimiters: [
-      { left: "$$", right: "$$", display: true },
-      { left: "\\[", right: "\\]", display: true },
-      { left: "\\(", right: "\\)", display: false },
-      { left: "$", right: "$", display: false },
-    ],
-    ignoredClasses: ["highlight", "highlight-ipynb", "jp-OutputArea"],
-    throwOnError: false,
+  const blocks = Array.from(
+    document.querySelectorAll(
+      "article p, article li, article td, article th, article .arithmatex, article h1, " +
+        "article h2, article h3, article h4",
+    ),
+  ).filter((el) => HAS_MATH.test(el.textContent));
+  const typeset = (el) => renderMathInElement(el, MATH_OPTIONS);
+  if (!("IntersectionObserver" in window)) return blocks.forEach(typeset);
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        typeset(entry.target);
+      }
+    },
+    { rootMargin: "100% 0px" },
+  );
+  blocks.forEach((el) => observer.observe(el));
+  window.addEventListener("beforeprint", () => {
+    observer.disconnect();
+    blocks.forEach(typeset);
   });
 }
 

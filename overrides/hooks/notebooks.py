@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html as html_lib
+import inspect
 import json
 import logging
 import os
 import platform
+import posixpath
 import re
 import tempfile
+import zipfile
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -48,7 +52,26 @@ TEXT = {
     "整页运行耗时 {seconds:.1f} 秒。",
 }
 DOWNLOAD = {"en": "Download this lesson as a notebook", "zh": "下载本课的 Jupyter 笔记本"}
-FIGURE_ALT = {"en": "Figure {n} of this lesson", "zh": "本课第 {n} 幅图"}
+FIGURE_ALT = {"en": "Figure {n}: {text}", "zh": "图 {n}：{text}"}
+_PARAGRAPH = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.S)
+
+
+def describe_figure(html_before: str) -> str:
+    """Alt text for a figure: the paragraph that introduces it (each lesson says what to look for).
+
+    The paragraph is the last one before the cell that drew the figure, shortened to two sentences
+    and with TeX markup turned into plain words, so a screen reader says something useful.
+    """
+    paragraphs = _PARAGRAPH.findall(html_before)
+    if not paragraphs:
+        return ""
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", paragraphs[-1]))
+    text = re.sub(r"\\(?:math[a-z]*|text[a-z]*|operatorname|hat|bar|tilde)\{([^}]*)\}", r"\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text).replace("$", "")
+    text = re.sub(r"[{}_^]", "", re.sub(r"\s+", " ", text)).strip()
+    sentences = re.findall(r".+?(?:[.!?](?=\s)|[。！？]|$)", text)
+    short = "".join(sentences[:2]).strip()
+    return (short[:297] + "...") if len(short) > 300 else short
 
 
 def is_lesson(page) -> bool:
@@ -65,7 +88,10 @@ def _fingerprint() -> str:
     for path in sorted((ROOT / "lessons").rglob("*.py")):
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
-    h.update(Path(__file__).read_bytes())
+    # The part of this hook that makes the cached notebook; how the page is then rendered is
+    # redone on every build, so editing it does not re-run the lessons.
+    for step in (execute, _run_seconds, _cpus):
+        h.update(inspect.getsource(step).encode())
     h.update(platform.python_version().encode())
     for name in LIBRARIES:
         try:
@@ -206,6 +232,57 @@ def _drop_unused_classes(match: re.Match) -> str:
     return f'<div class="{" ".join(kept)}"' if kept else "<div"
 
 
+_HEADING = re.compile(
+    r'<h([1-6]) id="[^"]*">(.*?)<a class="anchor-link" href="#[^"]*">\u00b6</a></h\1>', re.S
+)
+
+
+def _slug(text: str) -> str:
+    # Python-Markdown's default slugify drops every non-ASCII letter, which leaves Chinese headings
+    # with an empty id; keep letters of any script instead.
+    text = re.sub(r"<[^>]+>|&[a-z]+;", "", text).strip().lower()
+    return re.sub(r"[\s-]+", "-", re.sub(r"[^\w\s-]", "", text)).strip("-") or "section"
+
+
+def _unique_heading_ids(html: str, page) -> str:
+    """Give every heading a unique, readable id and point the table of contents at it.
+
+    Notebook cells are converted one by one, so ids repeat across cells (three "Solution" headings
+    share `#solution`) and Chinese headings get none; the sidebar's links then miss, and the search
+    index, which names sections by id, confuses the sections that share one.
+    """
+    seen: dict[str, int] = {}
+    ids: list[str] = []
+
+    def rename(match: re.Match) -> str:
+        level, inner = match.groups()
+        base = _slug(inner)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        ids.append(base if n == 0 else f"{base}_{n}")
+        return (
+            f'<h{level} id="{ids[-1]}">{inner}'
+            f'<a class="anchor-link" href="#{ids[-1]}">\u00b6</a></h{level}>'
+        )
+
+    html = _HEADING.sub(rename, html)
+    entries = []
+
+    def walk(items) -> None:
+        for item in items:
+            entries.append(item)
+            walk(item.children)
+
+    walk(page.toc)
+    if len(entries) != len(ids):
+        raise RuntimeError(
+            f"{page.file.src_uri}: {len(ids)} headings but {len(entries)} toc entries"
+        )
+    for item, new in zip(entries, ids, strict=True):
+        item.id = new
+    return html
+
+
 def on_page_content(html: str, page, config, files) -> str:
     if not is_lesson(page):
         return html
@@ -216,6 +293,7 @@ def on_page_content(html: str, page, config, files) -> str:
     html = _COPY_SOURCE.sub(r'<div class="\1" id="\3"><pre>\2</pre></div>', html)
     html = _EMPTY.sub("", html)
     html = _DIV_CLASS.sub(_drop_unused_classes, html).replace(' data-type="inline"', "")
+    html = _unique_heading_ids(html, page)
 
     # Figures become files beside the page, lazily loaded, with alt text.
     lang = language(page)
@@ -227,7 +305,8 @@ def on_page_content(html: str, page, config, files) -> str:
         name = f"figure-{len(figures) + 1}.{ext}"
         figures.append((name, base64.b64decode(data)))
         attrs = re.sub(r'\salt="[^"]*"', "", attrs)
-        alt = FIGURE_ALT[lang].format(n=len(figures))
+        text = html_lib.escape(describe_figure(match.string[: match.start()]))
+        alt = FIGURE_ALT[lang].format(n=len(figures), text=text).rstrip(": ：")
         return f'<img{attrs} loading="lazy" decoding="async" alt="{alt}" src="{name}"'
 
     html = _IMAGE.sub(to_file, html)
@@ -275,6 +354,10 @@ def on_post_page(output: str, page, config) -> str:
         ),
         output,
     )
+    if is_lesson(page) or PRINTED_TOO.match(page.file.src_uri):
+        _state.setdefault("print", {}).setdefault(language(page), []).append(
+            (page.file.src_uri, page.file.url, page.content)
+        )
     if is_lesson(page):
         folder = Path(page.file.abs_dest_path).parent
         folder.mkdir(parents=True, exist_ok=True)
@@ -285,8 +368,70 @@ def on_post_page(output: str, page, config) -> str:
     return output
 
 
+PRINT_PLACEHOLDER = '<div id="print-edition"></div>'
+PRINTED_TOO = re.compile(r"glossary(\.zh)?\.md$")
+_ID = re.compile(r'\b(id|for)="([^"]+)"')
+_LOCAL = re.compile(r'\b(href|src)="(?![a-z]+:|/|#)([^"]+)"')
+_FRAGMENT = re.compile(r'\bhref="#([^"]*)"')
+
+
+def _for_print(content: str, url: str, slug: str) -> str:
+    """One page's article moved into the print edition: its links and ids made to work there."""
+    base = posixpath.dirname(url.rstrip("/") + "/index.html")
+
+    def relink(m: re.Match) -> str:
+        target = posixpath.normpath(posixpath.join(base, m[2]))
+        printed = re.fullmatch(r"lessons/(\d\d-[^/]+)", target)
+        if m[1] == "href" and printed:  # another lesson: it is in this edition too
+            return f'href="#{printed[1]}"'
+        if m[2].endswith("/") and not target.endswith("/"):
+            target += "/"
+        return f'{m[1]}="../{target}"'
+
+    content = _ID.sub(lambda m: f'{m[1]}="{slug}--{m[2]}"', content)
+    content = _FRAGMENT.sub(lambda m: f'href="#{slug}--{m[1]}"', content)
+    return f'<section class="print-page" id="{slug}">{_LOCAL.sub(relink, content)}</section>'
+
+
+def _write_print_edition(site: Path) -> None:
+    """Fill each language's print page with every lesson and the glossary, in order."""
+    for lang, pages in _state.get("print", {}).items():
+        printed = site / ("" if lang == "en" else lang) / "print" / "index.html"
+        if not printed.exists():
+            continue
+        pages = sorted(pages, key=lambda p: (not p[0].startswith("lessons/"), p[0]))
+        body = "\n".join(
+            _for_print(
+                content, url[len("zh/") :] if lang != "en" else url, Path(src).stem.split(".")[0]
+            )
+            for src, url, content in pages
+        )
+        html = printed.read_text(encoding="utf-8")
+        if PRINT_PLACEHOLDER not in html:
+            raise PluginError(f"{printed}: the print page lost its placeholder {PRINT_PLACEHOLDER}")
+        printed.write_text(html.replace(PRINT_PLACEHOLDER, body), encoding="utf-8")
+
+
+def _write_notebook_archives(site: Path) -> None:
+    """notebooks.zip beside each language's home: every lesson as a notebook, for offline use."""
+    for root in (site, site / "zh"):
+        notebooks = sorted((root / "lessons").glob("[0-9][0-9]-*/*.ipynb"))
+        if not notebooks:
+            continue
+        with zipfile.ZipFile(root / "notebooks.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for nb in notebooks:
+                info = zipfile.ZipInfo(
+                    f"neurons-to-gans/{nb.name}", date_time=(2026, 1, 1, 0, 0, 0)
+                )
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, nb.read_bytes())
+
+
 @event_priority(-200)  # after mkdocs-static-i18n has built the other languages
 def on_post_build(config) -> None:
+    _write_print_edition(Path(config["site_dir"]))
+    _write_notebook_archives(Path(config["site_dir"]))
+    _state.pop("print", None)
     # Material's language switch looks up the current page in <language>/sitemap.xml; the i18n
     # plugin writes one sitemap (with every language's pages) at the root, so serve it there too.
     site = Path(config["site_dir"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,8 @@ def test_page_loads_cleanly(path: str, base_url: str, site_dir: Path, open_page)
     assert visit.failed == [], f"failed requests: {visit.failed}"
     assert visit.console_errors == [], f"console errors: {visit.console_errors}"
 
+    # Math is typeset as it scrolls into view; printing typesets the rest, so ask for that.
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     html = (site_dir / path / "index.html").read_text(encoding="utf-8")
     has_math = bool(re.search(r"\$[^$\s][^$]*\$|\\\(|arithmatex", page.inner_text("article")))
     has_math = has_math or "arithmatex" in html
@@ -56,6 +59,71 @@ def test_lesson_pages_link_a_valid_notebook(lang: str, base_url: str, site_dir: 
         assert links, f"{index} has no notebook link"
         notebook = json.loads((index.parent / links[0]).read_text(encoding="utf-8"))
         assert notebook["nbformat"] == 4 and notebook["cells"], index
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        targets = set(re.findall(r'href="#([^"]+)"', html))
+        assert targets <= ids, f"{index}: links to missing anchors {sorted(targets - ids)[:5]}"
+        assert len(re.findall(r'<h[1-6] id="([^"]*)"', html)) == len(
+            set(re.findall(r'<h[1-6] id="([^"]*)"', html))
+        ), f"{index}: two headings share an id"
+        for alt in re.findall(r'<img [^>]*alt="([^"]*)"', html):
+            assert len(alt) > 30, f"{index}: a figure without a description: {alt!r}"
+
+
+@pytest.mark.parametrize("lang", ["", "zh/"])
+def test_offline_editions(lang: str, site_dir: Path):
+    archive = site_dir / lang / "notebooks.zip"
+    lessons = sorted((site_dir / lang / "lessons").glob("[0-9][0-9]-*"))
+    with zipfile.ZipFile(archive) as z:
+        names = sorted(Path(n).stem for n in z.namelist())
+        assert names == [d.name for d in lessons]
+        assert all(json.loads(z.read(n))["nbformat"] == 4 for n in z.namelist())
+    printed = (site_dir / lang / "print" / "index.html").read_text(encoding="utf-8")
+    for folder in lessons:
+        assert f'<section class="print-page" id="{folder.name}">' in printed
+        shown = (folder / "index.html").read_text(encoding="utf-8")
+        assert printed.count("figure-") >= shown.count('src="figure-')
+    assert '<div id="print-edition"></div>' not in printed
+
+
+def test_print_edition_loads_every_figure(base_url: str, open_page):
+    page, visit = open_page(base_url + "print/")
+    page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+    page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=30000)
+    assert page.evaluate("Array.from(document.images).filter(i => !i.naturalWidth).length") == 0
+    assert visit.failed == [] and visit.console_errors == []
+
+
+def test_dark_mode_toggle(base_url: str, open_page):
+    page, _ = open_page(base_url + "lessons/01-what-is-deep-learning/")
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    before = page.evaluate(scheme)
+    page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+    after = page.evaluate(scheme)
+    assert {before, after} == {"default", "slate"}
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(255, 255, 255)", "dark mode left the page white"
+    page.reload()
+    assert page.evaluate(scheme) == after, "the choice should survive a reload"
+
+
+def test_keyboard_reaches_search_and_navigation(base_url: str, open_page):
+    page, _ = open_page(base_url)
+    reached = set()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        reached.add(
+            page.evaluate(
+                "(() => { const e = document.activeElement;"
+                " if (e.closest('.md-search')) return 'search';"
+                " if (e.closest('.md-nav--primary')) return 'nav';"
+                " if (e.closest('.md-skip') || e.classList.contains('md-skip')) return 'skip';"
+                " return e.tagName; })()"
+            )
+        )
+    assert {"skip", "nav"} <= reached, reached
+    page.keyboard.press("/")  # Material's shortcut opens the search
+    focused = page.evaluate("document.activeElement.classList.contains('md-search__input')")
+    assert focused, "pressing / should put the cursor in the search box"
 
 
 # Material's search worker throws in its highlighter ("Invalid query" in the console) for some
