@@ -22,10 +22,18 @@ ValueError: image_size must be divisible by 2**4 for 5 blocks of channels, got 8
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+from lessons.config import check_budget, check_fraction, check_positive, check_widths
+from lessons.data import load_digits_split
+from lessons.linear import train_classifier
+from lessons.runtime import pick_device, seed_everything
 
 TAUGHT_IN = {"CNN": "08-convolutional-networks"}
 
@@ -133,3 +141,136 @@ def shift_images(images: torch.Tensor, dx: int, dy: int) -> torch.Tensor:
     src_x, dst_x = slice(max(0, -dx), W - max(0, dx)), slice(max(0, dx), W - max(0, -dx))
     shifted[..., dst_y, dst_x] = images[..., src_y, src_x]
     return shifted
+
+
+# Full-budget run: what `python -m lessons run cnn` trains (lesson 8's page uses a short one).
+
+
+def random_affine(
+    images: torch.Tensor,
+    generator: torch.Generator,
+    *,
+    shift: float = 1.0,
+    degrees: float = 12.0,
+    scale: float = 0.1,
+) -> torch.Tensor:
+    """Move, turn and resize each image at random: a new, plausible copy of the same digit.
+
+    ``images`` is ``(B, C, H, W)``. Each image is shifted by up to ``shift`` pixels along each
+    axis, rotated by up to ``degrees`` either way and scaled by a factor in ``1 ± scale``, all drawn
+    uniformly from ``generator``; pixels are interpolated bilinearly and the uncovered edge is 0.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> image = torch.zeros(1, 1, 8, 8); image[..., 2:6, 3:5] = 1.0
+    >>> moved = random_affine(image, g)
+    >>> moved.shape == image.shape, bool(moved.ne(image).any())
+    (True, True)
+    >>> torch.equal(random_affine(image, g, shift=0, degrees=0, scale=0), image)  # the identity
+    True
+    """
+    B, _, H, W = images.shape
+    uniform = lambda *size: 2 * torch.rand(*size, generator=generator) - 1  # noqa: E731  U(-1, 1)
+    angle = uniform(B) * math.radians(degrees)
+    zoom = 1 + uniform(B) * scale
+    # affine_grid works in coordinates where the image spans [-1, 1]: one pixel is 2 / W wide
+    offset = uniform(B, 2) * shift * torch.tensor([2 / W, 2 / H])
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom  # the map from output to input
+    theta = torch.stack(
+        [torch.stack([cos, -sin, offset[:, 0]], 1), torch.stack([sin, cos, offset[:, 1]], 1)], 1
+    ).to(images.device)  # (B, 2, 3)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)  # (B, H, W, 2)
+    return F.grid_sample(images, grid, align_corners=False)
+
+
+@dataclass(frozen=True)
+class CNNConfig:
+    """Full-budget training of lesson 8's CNN on the digits, with data augmentation.
+
+    Every training batch is a new random variation of its digits (shifted, turned, resized), so
+    30 epochs see 30 different versions of each digit rather than the same one 30 times.
+    """
+
+    epochs: int = 30
+    """Passes over the 1,437 training digits."""
+    channels: tuple[int, ...] = (32, 64, 128)
+    """Output channels of each convolution block."""
+    hidden: int = 128
+    """Width of the fully connected layer in the head."""
+    lr: float = 3e-3
+    """Peak learning rate of AdamW's one-cycle schedule."""
+    batch_size: int = 64
+    """Digits per optimizer step."""
+    weight_decay: float = 1e-4
+    """AdamW's decoupled weight decay."""
+    shift: float = 1.0
+    """Augmentation: largest random shift along each axis, in pixels (0 turns it off)."""
+    degrees: float = 12.0
+    """Augmentation: largest random rotation either way, in degrees (0 turns it off)."""
+    scale: float = 0.1
+    """Augmentation: largest random change of size, as a fraction (0.1: 90 % to 110 %)."""
+    seed: int = 0
+    """Seed for every random number generator the run uses."""
+    device: str = "cpu"
+    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+    def __post_init__(self) -> None:
+        check_budget(self)
+        check_positive(self, "lr", "batch_size", "hidden")
+        check_widths(self, "channels")
+        check_fraction(self, "scale")
+        for name in ("shift", "degrees", "weight_decay"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be ≥ 0, got {getattr(self, name)!r}")
+
+
+def run_cnn(config: CNNConfig, *, progress: bool = False) -> dict[str, float]:
+    """Train the CNN on the digits at ``config``'s budget; return its metrics.
+
+    Keys: ``test_accuracy`` (fraction of the 360 test digits right), ``parameters`` and ``epochs``.
+    Shows a progress bar on stderr if ``progress``.
+
+    >>> metrics = run_cnn(CNNConfig(epochs=1, channels=(4, 8), hidden=16))
+    >>> 0.1 < metrics["test_accuracy"] <= 1.0, metrics["epochs"]
+    (True, 1)
+    """
+    if not isinstance(config, CNNConfig):
+        raise ValueError(f"config must be a CNNConfig, got {type(config).__name__}")
+    seed_everything(config.seed)
+    device = pick_device(config.device)
+    split = load_digits_split()
+    as_images = lambda X: X.reshape(-1, 1, 8, 8).to(device)  # noqa: E731  (N, 64) -> (N, 1, 8, 8)
+    model = CNN(channels=config.channels, hidden=config.hidden).to(device)
+
+    def make_optimizer(total_steps: int):
+        optimizer = torch.optim.AdamW(
+            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        return optimizer, torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, total_steps=total_steps
+        )
+
+    def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return random_affine(
+            x, generator, shift=config.shift, degrees=config.degrees, scale=config.scale
+        )
+
+    augmenting = config.shift > 0 or config.degrees > 0 or config.scale > 0
+    test_accuracy = train_classifier(
+        model,
+        as_images(split.X_train),
+        split.y_train.to(device),
+        as_images(split.X_test),
+        split.y_test.to(device),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        make_optimizer=make_optimizer,
+        augment=augment if augmenting else None,
+        seed=config.seed,
+        progress=progress,
+        desc="cnn",
+    )
+    return {
+        "test_accuracy": test_accuracy,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "epochs": config.epochs,
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import numpy as np
 import torch
@@ -39,8 +40,9 @@ def seed_everything(seed: int) -> None:
 def pick_device(prefer: str | None = None) -> torch.device:
     """Return the device to compute on: ``prefer`` if given, else CUDA, else MPS, else the CPU.
 
-    ``prefer`` is one of ``"cpu"``, ``"cuda"`` or ``"mps"``; asking for one this machine lacks is an
-    error rather than a silent fall-back, so a benchmark never reports the wrong device.
+    ``prefer`` is one of ``"cpu"``, ``"cuda"`` (or ``"cuda:N"`` for the N-th GPU) or ``"mps"``;
+    asking for one this machine lacks is an error rather than a silent fall-back, so a benchmark
+    never reports the wrong device.
 
     >>> pick_device("cpu")
     device(type='cpu')
@@ -49,11 +51,17 @@ def pick_device(prefer: str | None = None) -> torch.device:
     ...
     ValueError: prefer must be one of 'cpu', 'cuda', 'mps' or None, got 'tpu'
     """
-    if prefer is not None and prefer not in _DEVICES:
+    index = re.fullmatch(r"cuda:(\d+)", prefer or "")
+    if prefer is not None and prefer not in _DEVICES and not index:
         choices = ", ".join(repr(d) for d in _DEVICES)
         raise ValueError(f"prefer must be one of {choices} or None, got {prefer!r}")
     if prefer == "cpu":
         return torch.device("cpu")
+    if index:
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if int(index[1]) >= count:
+            raise ValueError(f"prefer={prefer!r} but this machine has {count} CUDA device(s)")
+        return torch.device(prefer)
     if prefer == "cuda" or (prefer is None and torch.cuda.is_available()):
         if not torch.cuda.is_available():
             raise ValueError("prefer='cuda' but no CUDA device is available; use 'cpu' or None")

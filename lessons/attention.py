@@ -1,0 +1,509 @@
+"""Attention and Transformers, taught in lesson 14, and the LSTM they are compared with.
+
+``attention`` is scaled dot-product attention written out; ``MultiHeadAttention`` runs several
+attentions side by side; ``positional_encoding`` gives each position its sine-and-cosine signature.
+``EncoderBlock`` and ``DecoderBlock`` are small pre-norm Transformer blocks (in nanoGPT's style) and
+``Transformer`` stacks them into an encoder-decoder for sequence-to-sequence tasks.
+``Seq2SeqLSTM`` is the same task done by an LSTM encoder and decoder without attention.
+``fit_translation`` trains either model, ``greedy_decode`` translates with it, and
+``run_transformer`` / ``run_seq2seq`` are the full-budget runs of the command line.
+
+Shapes: ``B`` batch, ``S`` source length, ``T`` target length, ``C`` width (``n_embd``),
+``nh`` heads, ``hs = C / nh`` the width of one head, ``V`` alphabet size.
+
+>>> import torch
+>>> q, k, v = torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 4)
+>>> out, weights = attention(q, k, v)
+>>> tuple(out.shape), tuple(weights.shape), bool(weights.sum(-1).allclose(torch.ones(2, 3)))
+((2, 3, 4), (2, 3, 5), True)
+>>> causal_mask(3)
+tensor([[ True, False, False],
+        [ True,  True, False],
+        [ True,  True,  True]])
+>>> model = Transformer(src_vocab=42, tgt_vocab=13, n_embd=32, n_head=4, n_layer=1)
+>>> src, tgt = torch.randint(1, 42, (2, 26)), torch.randint(1, 13, (2, 10))
+>>> tuple(model(src, tgt).shape)
+(2, 10, 13)
+>>> tuple(greedy_decode(model, src, length=10).shape)
+(2, 10)
+>>> MultiHeadAttention(n_embd=30, n_head=4)
+Traceback (most recent call last):
+...
+ValueError: n_embd must be a positive multiple of n_head (4), got 30
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lessons.runtime import pick_device, seed_everything
+from lessons.translation import (
+    BOS,
+    PAD,
+    SOURCE_ALPHABET,
+    TARGET_ALPHABET,
+    DateData,
+    make_dates,
+)
+
+TAUGHT_IN = {
+    "attention": "14-attention-transformers",
+    "causal_mask": "14-attention-transformers",
+    "positional_encoding": "14-attention-transformers",
+    "MultiHeadAttention": "14-attention-transformers",
+    "EncoderBlock": "14-attention-transformers",
+    "DecoderBlock": "14-attention-transformers",
+    "Transformer": "14-attention-transformers",
+    "Seq2SeqLSTM": "14-attention-transformers",
+    "greedy_decode": "14-attention-transformers",
+    "fit_translation": "14-attention-transformers",
+}
+
+
+def attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Scaled dot-product attention: softmax(q k^T / sqrt(d)) v.
+
+    q is (..., T, d), k is (..., S, d), v is (..., S, d_v); mask, if given, is a boolean tensor
+    that broadcasts to (..., T, S), True where a query may look at a key. Returns the outputs
+    (..., T, d_v) and the attention weights (..., T, S), each row of which sums to 1.
+    """
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            f"q, k, v must have shapes (..., T, d), (..., S, d), (..., S, d_v), "
+            f"got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
+        )
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (..., T, S): how well q meets k
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))  # a masked key gets weight exp(-inf) = 0
+    weights = torch.softmax(scores, dim=-1)  # each query's weights over the keys sum to 1
+    return weights @ v, weights
+
+
+def causal_mask(T: int) -> torch.Tensor:
+    """A (T, T) boolean mask, True on and below the diagonal: position t sees positions 0..t."""
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise ValueError(f"T must be a positive integer, got {T!r}")
+    return torch.ones(T, T, dtype=torch.bool).tril()
+
+
+def positional_encoding(T: int, C: int) -> torch.Tensor:
+    """Sinusoidal position signatures (T, C): sines and cosines of geometrically spaced frequencies.
+
+    PE[t, 2i] = sin(t / 10000^(2i/C)) and PE[t, 2i+1] = cos(t / 10000^(2i/C)); C must be even.
+    """
+    if isinstance(C, bool) or not isinstance(C, int) or C < 2 or C % 2:
+        raise ValueError(f"C must be a positive even integer, got {C!r}")
+    t = torch.arange(T, dtype=torch.float32).unsqueeze(1)  # (T, 1)
+    frequencies = 10_000 ** (-torch.arange(0, C, 2, dtype=torch.float32) / C)  # (C/2,)
+    pe = torch.zeros(T, C)
+    pe[:, 0::2] = torch.sin(t * frequencies)  # even columns
+    pe[:, 1::2] = torch.cos(t * frequencies)  # odd columns
+    return pe
+
+
+class MultiHeadAttention(nn.Module):
+    """``n_head`` attentions side by side, each on its own ``n_embd / n_head`` slice of features.
+
+    Queries come from ``x``; keys and values come from ``context`` (``x`` itself for
+    self-attention, the encoder's output for cross-attention).
+    """
+
+    def __init__(self, n_embd: int, n_head: int) -> None:
+        super().__init__()
+        if isinstance(n_head, bool) or not isinstance(n_head, int) or n_head < 1:
+            raise ValueError(f"n_head must be a positive integer, got {n_head!r}")
+        if isinstance(n_embd, bool) or not isinstance(n_embd, int) or n_embd < 1 or n_embd % n_head:
+            raise ValueError(
+                f"n_embd must be a positive multiple of n_head ({n_head}), got {n_embd!r}"
+            )
+        self.n_head = n_head
+        self.query = nn.Linear(n_embd, n_embd)
+        self.key_value = nn.Linear(n_embd, 2 * n_embd)  # keys and values in one product
+        self.proj = nn.Linear(n_embd, n_embd)  # mixes the heads' outputs back together
+
+    def forward(
+        self, x: torch.Tensor, context: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map queries x (B, T, C) and context (B, S, C) to outputs (B, T, C).
+
+        mask broadcasts to (B, nh, T, S), True where a query may look. Also returns the attention
+        weights (B, nh, T, S), for drawing.
+        """
+        context = x if context is None else context
+        B, T, C = x.shape
+        S = context.shape[1]
+        hs = C // self.n_head
+        q = self.query(x).view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        k, v = self.key_value(context).split(C, dim=2)  # each (B, S, C)
+        k = k.view(B, S, self.n_head, hs).transpose(1, 2)  # (B, nh, S, hs)
+        v = v.view(B, S, self.n_head, hs).transpose(1, 2)  # (B, nh, S, hs)
+        y, weights = attention(q, k, v, mask)  # (B, nh, T, hs), (B, nh, T, S)
+        y = y.transpose(1, 2).reshape(B, T, C)  # heads side by side again
+        return self.proj(y), weights
+
+
+class EncoderBlock(nn.Module):
+    """Self-attention over the source, then an MLP at each position; each with a residual path."""
+
+    def __init__(self, n_embd: int, n_head: int) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(n_embd)
+        self.attn = MultiHeadAttention(n_embd, n_head)
+        self.ln_2 = nn.LayerNorm(n_embd)
+        self.mlp = nn.Sequential(  # the same small MLP at every position, 4x wider inside
+            nn.Linear(n_embd, 4 * n_embd), nn.GELU(), nn.Linear(4 * n_embd, n_embd)
+        )
+
+    def forward(self, x: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
+        """Map source states (B, S, C) to (B, S, C); src_mask (B, 1, 1, S) is False on padding."""
+        x = x + self.attn(self.ln_1(x), mask=src_mask)[0]  # every position reads every other
+        return x + self.mlp(self.ln_2(x))  # then thinks about it on its own
+
+
+class DecoderBlock(nn.Module):
+    """Causal self-attention, cross-attention to the source, then an MLP; each with a residual."""
+
+    def __init__(self, n_embd: int, n_head: int) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(n_embd)
+        self.self_attn = MultiHeadAttention(n_embd, n_head)
+        self.ln_2 = nn.LayerNorm(n_embd)
+        self.cross_attn = MultiHeadAttention(n_embd, n_head)
+        self.ln_3 = nn.LayerNorm(n_embd)
+        self.mlp = nn.Sequential(  # the same small MLP at every position, 4x wider inside
+            nn.Linear(n_embd, 4 * n_embd), nn.GELU(), nn.Linear(4 * n_embd, n_embd)
+        )
+
+    def forward(
+        self, x: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map target states x (B, T, C) and encoder output memory (B, S, C) to (B, T, C).
+
+        Also returns the cross-attention weights (B, nh, T, S): where each output position looked.
+        """
+        T = x.shape[1]
+        x = x + self.self_attn(self.ln_1(x), mask=causal_mask(T).to(x.device))[0]  # no peeking
+        y, weights = self.cross_attn(self.ln_2(x), context=memory, mask=src_mask)
+        x = x + y  # what the source says, fetched by attention
+        return x + self.mlp(self.ln_3(x)), weights
+
+
+class Transformer(nn.Module):
+    """An encoder-decoder Transformer: source indices (B, S) and target prefix (B, T) to logits.
+
+    The encoder reads the whole source at once; the decoder sees the target up to each position
+    (causal mask) and the encoder's output (cross-attention), and predicts the next symbol.
+    """
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        n_embd: int = 64,
+        n_head: int = 4,
+        n_layer: int = 2,
+        max_len: int = 64,
+    ) -> None:
+        super().__init__()
+        for name, value in [
+            ("src_vocab", src_vocab),
+            ("tgt_vocab", tgt_vocab),
+            ("n_layer", n_layer),
+        ]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.src_embed = nn.Embedding(src_vocab, n_embd)
+        self.tgt_embed = nn.Embedding(tgt_vocab, n_embd)
+        self.register_buffer("pe", positional_encoding(max_len, n_embd), persistent=False)
+        self.encoder = nn.ModuleList(EncoderBlock(n_embd, n_head) for _ in range(n_layer))
+        self.decoder = nn.ModuleList(DecoderBlock(n_embd, n_head) for _ in range(n_layer))
+        self.ln_enc = nn.LayerNorm(n_embd)
+        self.ln_dec = nn.LayerNorm(n_embd)
+        self.head = nn.Linear(n_embd, tgt_vocab)
+
+    def forward_with_attention(
+        self, src: torch.Tensor, tgt: torch.Tensor
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Like ``forward``, and also return where the decoder looked at the source.
+
+        Maps src (B, S) and tgt (B, T) indices to logits (B, T, V) and a list with, for each
+        decoder block, its cross-attention weights (B, nh, T, S).
+        """
+        if src.ndim != 2 or tgt.ndim != 2 or src.shape[0] != tgt.shape[0]:
+            raise ValueError(
+                f"src and tgt must be (B, S) and (B, T) index tensors, "
+                f"got shapes {tuple(src.shape)} and {tuple(tgt.shape)}"
+            )
+        S, T = src.shape[1], tgt.shape[1]
+        src_mask = (src != PAD)[:, None, None, :]  # (B, 1, 1, S): nobody looks at padding
+        memory = self.src_embed(src) + self.pe[:S]  # (B, S, C): what and where
+        for block in self.encoder:
+            memory = block(memory, src_mask)
+        memory = self.ln_enc(memory)
+        x = self.tgt_embed(tgt) + self.pe[:T]  # (B, T, C)
+        maps = []
+        for block in self.decoder:
+            x, weights = block(x, memory, src_mask)
+            maps.append(weights)
+        return self.head(self.ln_dec(x)), maps  # logits (B, T, V)
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+        """Map src (B, S) and tgt (B, T) indices to next-symbol logits (B, T, V)."""
+        return self.forward_with_attention(src, tgt)[0]
+
+
+class Seq2SeqLSTM(nn.Module):
+    """An LSTM encoder squeezes the source into its final state; an LSTM decoder starts from it.
+
+    There is no attention: everything the decoder learns about the source must pass through the
+    encoder's final (h, c), two vectors of ``hidden_size`` numbers.
+    """
+
+    def __init__(
+        self, src_vocab: int, tgt_vocab: int, hidden_size: int = 128, embedding_size: int = 32
+    ) -> None:
+        super().__init__()
+        for name, value in [
+            ("src_vocab", src_vocab),
+            ("tgt_vocab", tgt_vocab),
+            ("hidden_size", hidden_size),
+            ("embedding_size", embedding_size),
+        ]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.src_embed = nn.Embedding(src_vocab, embedding_size)
+        self.tgt_embed = nn.Embedding(tgt_vocab, embedding_size)
+        self.encoder = nn.LSTM(embedding_size, hidden_size, batch_first=True)
+        self.decoder = nn.LSTM(embedding_size, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, tgt_vocab)
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+        """Map src (B, S) and tgt (B, T) indices to next-symbol logits (B, T, V)."""
+        if src.ndim != 2 or tgt.ndim != 2 or src.shape[0] != tgt.shape[0]:
+            raise ValueError(
+                f"src and tgt must be (B, S) and (B, T) index tensors, "
+                f"got shapes {tuple(src.shape)} and {tuple(tgt.shape)}"
+            )
+        lengths = (src != PAD).sum(dim=1).clamp(min=1).cpu()  # stop reading at the padding
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.src_embed(src), lengths, batch_first=True, enforce_sorted=False
+        )
+        _, state = self.encoder(packed)  # (h, c), each (1, B, H): the whole source in two vectors
+        out, _ = self.decoder(self.tgt_embed(tgt), state)  # (B, T, H)
+        return self.head(out)  # (B, T, V)
+
+
+@torch.no_grad()
+def greedy_decode(model: nn.Module, src: torch.Tensor, length: int) -> torch.Tensor:
+    """Translate src (B, S) one symbol at a time, always taking the likeliest: returns (B, length).
+
+    The decoder starts from the start symbol; each step feeds everything written so far back in.
+    """
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"length must be a positive integer, got {length!r}")
+    was_training = model.training
+    model.eval()
+    out = torch.full((src.shape[0], 1), BOS, dtype=torch.long, device=src.device)  # (B, 1)
+    for _ in range(length):
+        logits = model(src, out)  # (B, t, V): a prediction after every prefix
+        out = torch.cat([out, logits[:, -1].argmax(dim=-1, keepdim=True)], dim=1)
+    model.train(was_training)
+    return out[:, 1:]  # drop the start symbol
+
+
+def fit_translation(
+    model: nn.Module,
+    src: torch.Tensor,
+    tgt: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int = 128,
+    lr: float = 3e-3,
+    seed: int = 0,
+    on_step: Callable[[], object] | None = None,
+) -> list[float]:
+    """Train ``model`` (src (B, S), tgt (B, T)) -> logits (B, T, V) to translate src into tgt.
+
+    Teacher forcing: the decoder reads the true target shifted right by one (the start symbol
+    first) and learns to predict each next symbol, with cross-entropy. AdamW and a one-cycle
+    schedule up to ``lr``; batches drawn at random with a generator seeded by ``seed``. Calls
+    ``on_step()``, if given, after every step. Returns the training loss at every step.
+    """
+    for name, value in [("steps", steps), ("batch_size", batch_size)]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if src.shape[0] != tgt.shape[0]:
+        raise ValueError(
+            f"src and tgt must have the same number of rows, got {len(src)}, {len(tgt)}"
+        )
+    device = next(model.parameters()).device
+    src, tgt = src.to(device), tgt.to(device)
+    start = torch.full((tgt.shape[0], 1), BOS, dtype=torch.long, device=device)
+    tgt_in = torch.cat([start, tgt[:, :-1]], dim=1)  # "^1987-03-0" predicts "1987-03-03"
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    generator = torch.Generator().manual_seed(seed)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        batch = torch.randint(0, src.shape[0], (batch_size,), generator=generator).to(device)
+        logits = model(src[batch], tgt_in[batch])  # (B, T, V)
+        loss = F.cross_entropy(logits.flatten(0, 1), tgt[batch].flatten())
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.item())
+        if on_step is not None:
+            on_step()  # for example, advance a progress bar
+    return losses
+
+
+def exact_match(model: nn.Module, src: torch.Tensor, tgt: torch.Tensor) -> float:
+    """Fraction of rows of src (N, S) whose greedy translation equals tgt (N, T) in every symbol."""
+    device = next(model.parameters()).device
+    guess = greedy_decode(model, src.to(device), length=tgt.shape[1]).cpu()
+    return (guess == tgt.cpu()).all(dim=1).float().mean().item()
+
+
+def _check_config(config: object) -> None:
+    """Every numeric field but the seed must be positive, and an integer where it is typed int."""
+    for field in fields(config):
+        value = getattr(config, field.name)
+        if field.name == "seed" or field.type not in ("int", "float"):
+            continue
+        kind = (int,) if field.type == "int" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+            what = "integer" if field.type == "int" else "number"
+            raise ValueError(f"{field.name} must be a positive {what}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Full-budget training of lesson 14's Transformer on written dates to ISO dates."""
+
+    steps: int = 1000
+    """Optimizer steps, one batch each."""
+    batch_size: int = 128
+    """Translation pairs per batch."""
+    lr: float = 1e-2
+    """Peak learning rate of the one-cycle schedule."""
+    n_embd: int = 32
+    """Width C of every position's vector."""
+    n_head: int = 4
+    """Attention heads per attention layer; must divide n_embd."""
+    n_layer: int = 1
+    """Encoder blocks, and as many decoder blocks."""
+    n_train: int = 20_000
+    """Training pairs; 1,000 further dates, none of them in training, are held out."""
+    seed: int = 0
+    """Seed for every random number generator the run uses."""
+    device: str = "cpu"
+    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+
+@dataclass(frozen=True)
+class Seq2SeqConfig:
+    """Full-budget training of lesson 14's LSTM encoder-decoder on the same dates."""
+
+    steps: int = 1000
+    """Optimizer steps, one batch each."""
+    batch_size: int = 128
+    """Translation pairs per batch."""
+    lr: float = 1e-2
+    """Peak learning rate of the one-cycle schedule."""
+    hidden_size: int = 128
+    """Numbers in the LSTMs' hidden and cell states: the whole source must fit in them."""
+    embedding_size: int = 32
+    """Length of each character's learned vector."""
+    n_train: int = 20_000
+    """Training pairs; 1,000 further dates, none of them in training, are held out."""
+    seed: int = 0
+    """Seed for every random number generator the run uses."""
+    device: str = "cpu"
+    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+
+def _device(name: str) -> torch.device:
+    """The device a config names: "cpu", "cuda", "cuda:N" or "mps", if this machine has it."""
+    kind = name.split(":")[0] if isinstance(name, str) else name
+    if kind not in ("cpu", "cuda", "mps") or (kind != "cuda" and name != kind):
+        raise ValueError(f'device must be "cpu", "cuda", "cuda:N" or "mps", got {name!r}')
+    try:
+        device = pick_device(kind)
+    except ValueError as error:
+        raise ValueError(f"device {name!r} is not available here: {error}") from None
+    return torch.device(name) if kind == "cuda" else device
+
+
+def _run(model: nn.Module, data: DateData, config, progress: bool) -> dict[str, float]:
+    """Train ``model`` on ``data`` at ``config``'s budget; score it on the held-out pairs."""
+    from tqdm.auto import tqdm  # here, not at the top: notebooks import this module
+
+    bar = tqdm(total=config.steps, disable=not progress, leave=False)
+    start = time.perf_counter()
+    losses = fit_translation(
+        model,
+        data.src_train,
+        data.tgt_train,
+        steps=config.steps,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        seed=config.seed,
+        on_step=bar.update,
+    )
+    seconds = time.perf_counter() - start
+    bar.close()
+    return {
+        "exact_match": exact_match(model, data.src_test, data.tgt_test),
+        "final_loss": sum(losses[-50:]) / len(losses[-50:]),
+        "steps": config.steps,
+        "train_seconds": seconds,
+    }
+
+
+def run_transformer(config: TransformerConfig, *, progress: bool = False) -> dict[str, float]:
+    """Train the Transformer at ``config``'s budget; score it on 1,000 held-out dates.
+
+    Returns ``exact_match`` (fraction of held-out dates translated right in all 10 characters,
+    by greedy decoding), ``final_loss`` (mean training cross-entropy of the last 50 steps),
+    ``steps`` and ``train_seconds`` (wall time of training alone).
+    """
+    _check_config(config)
+    if config.n_embd % config.n_head or config.n_embd % 2:
+        raise ValueError(
+            f"n_embd must be an even multiple of n_head ({config.n_head}), got {config.n_embd}"
+        )
+    seed_everything(config.seed)
+    device = _device(config.device)
+    data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
+    model = Transformer(
+        len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.n_embd, config.n_head, config.n_layer
+    ).to(device)
+    return _run(model, data, config, progress)
+
+
+def run_seq2seq(config: Seq2SeqConfig, *, progress: bool = False) -> dict[str, float]:
+    """Train the LSTM encoder-decoder at ``config``'s budget; score it on 1,000 held-out dates.
+
+    Returns the same keys as ``run_transformer``: ``exact_match``, ``final_loss``, ``steps`` and
+    ``train_seconds``.
+    """
+    _check_config(config)
+    seed_everything(config.seed)
+    device = _device(config.device)
+    data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
+    model = Seq2SeqLSTM(
+        len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.hidden_size, config.embedding_size
+    ).to(device)
+    return _run(model, data, config, progress)

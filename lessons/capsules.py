@@ -1,0 +1,399 @@
+"""Capsule networks: vectors for parts, routing by agreement, taught in lesson 13.
+
+A capsule is a small group of neurons whose output is a vector: its length says how likely an
+entity (a stroke, a digit) is present, its direction says how it looks (its pose). The network is
+built from small blocks: ``squash`` keeps a vector's direction and maps its length into [0, 1);
+``PrimaryCapsules`` cuts convolutional feature maps into many small capsules; ``DigitCapsules`` lets
+each of them predict every digit capsule and routes them by agreement; ``Decoder`` rebuilds the
+image from the winning digit capsule; ``CapsNet`` puts them together. ``margin_loss`` and
+``fit_capsnet`` train it; ``CapsNetConfig`` and ``run_capsnet`` are the full-budget run of the
+command line.
+
+>>> import torch
+>>> v = squash(torch.tensor([[3.0, 4.0], [0.3, 0.4]]))  # lengths 5 and 0.5
+>>> v.norm(dim=-1)  # 25 / 26 and 0.25 / 1.25
+tensor([0.9615, 0.2000])
+>>> model = CapsNet()
+>>> x = torch.rand(5, 1, 8, 8)
+>>> u = model.primary(model.conv(x))
+>>> tuple(u.shape)  # 16 capsule types at 4 x 4 places, 8 numbers each
+(5, 256, 8)
+>>> v, c = model.digits(u)
+>>> tuple(v.shape), tuple(c.shape)
+((5, 10, 16), (5, 256, 10))
+>>> torch.allclose(c.sum(dim=-1), torch.ones(5, 256))  # each child shares itself out in full
+True
+>>> tuple(model(x).shape), tuple(model.decoder(v, torch.arange(5)).shape)
+((5, 10), (5, 1, 8, 8))
+>>> margin_loss(torch.tensor([[0.95, 0.05]]), torch.tensor([0])).item()
+0.0
+>>> model(torch.zeros(5, 64))
+Traceback (most recent call last):
+...
+ValueError: x must have shape (B, 1, 8, 8), got (5, 64)
+>>> DigitCapsules(iterations=0)
+Traceback (most recent call last):
+...
+ValueError: iterations must be an integer of at least 1, got 0
+>>> run_capsnet(CapsNetConfig(epochs=0))
+Traceback (most recent call last):
+...
+ValueError: epochs must be an integer of at least 1, got 0
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import lessons
+from lessons.cnn import shift_images
+
+TAUGHT_IN = {
+    "squash": "13-capsule-networks",
+    "PrimaryCapsules": "13-capsule-networks",
+    "route": "13-capsule-networks",
+    "DigitCapsules": "13-capsule-networks",
+    "Decoder": "13-capsule-networks",
+    "CapsNet": "13-capsule-networks",
+    "margin_loss": "13-capsule-networks",
+    "fit_capsnet": "13-capsule-networks",
+}
+
+
+def check_int(name: str, value: object, least: int) -> None:
+    """Raise ValueError unless ``value`` is an int (not a bool) of at least ``least``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
+
+
+def squash(s: torch.Tensor, dim: int = -1, eps: float = 1e-8) -> torch.Tensor:
+    """Shrink vectors s (..., D) to length |s|^2 / (1 + |s|^2), keeping their direction.
+
+    Long vectors come out just under length 1, short ones near 0; the shape stays (..., D).
+    """
+    squared = (s * s).sum(dim=dim, keepdim=True)  # |s|^2
+    scale = squared / (1.0 + squared)  # the new length, in [0, 1)
+    return scale * s / torch.sqrt(squared + eps)  # s / |s| is the direction
+
+
+class PrimaryCapsules(nn.Module):
+    """A convolution whose output channels are cut into capsules: (B, C, H, W) -> (B, N, dim).
+
+    The convolution makes ``n_types * dim`` channels. At each of its H' x W' output places, every
+    one of the ``n_types`` groups of ``dim`` channels is one capsule, so N = n_types * H' * W'.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 128,
+        n_types: int = 16,
+        dim: int = 8,
+        kernel_size: int = 3,
+        stride: int = 2,
+        padding: int = 1,
+    ) -> None:
+        super().__init__()
+        check_int("n_types", n_types, 1)
+        check_int("dim", dim, 2)
+        self.n_types, self.dim = n_types, dim
+        self.conv = nn.Conv2d(in_channels, n_types * dim, kernel_size, stride, padding)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map feature maps (B, in_channels, H, W) to squashed capsules (B, N, dim)."""
+        out = self.conv(x)  # (B, n_types * dim, H', W')
+        B, _, H, W = out.shape
+        out = out.reshape(B, self.n_types, self.dim, H, W)  # (B, n_types, dim, H', W')
+        out = out.permute(0, 1, 3, 4, 2)  # (B, n_types, H', W', dim): one capsule per place
+        return squash(out.reshape(B, self.n_types * H * W, self.dim))  # (B, N, dim)
+
+
+def route(u_hat: torch.Tensor, iterations: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
+    """Routing by agreement: votes u_hat (B, n_in, n_out, d) -> parents v (B, n_out, d).
+
+    Also returns the last round's coupling coefficients c (B, n_in, n_out).
+    Every child starts by sharing itself out equally over the parents. After each round, a child
+    sends more to the parents whose output agrees with its vote (a large dot product u_hat . v).
+    """
+    check_int("iterations", iterations, 1)
+    if u_hat.ndim != 4:
+        raise ValueError(f"u_hat must have shape (B, n_in, n_out, d), got {tuple(u_hat.shape)}")
+    b = torch.zeros(u_hat.shape[:3], device=u_hat.device)  # routing logits (B, n_in, n_out)
+    for r in range(iterations):
+        last = r == iterations - 1
+        votes = u_hat if last else u_hat.detach()  # gradients flow through the last round only
+        c = torch.softmax(b, dim=2)  # coupling: each child's shares, summing to 1 over parents
+        s = torch.einsum("bij,bijd->bjd", c, votes)  # weighted sum of the votes (B, n_out, d)
+        v = squash(s)  # the parents' outputs (B, n_out, d)
+        if not last:
+            b = b + torch.einsum("bijd,bjd->bij", votes, v)  # agreement u_hat . v raises b
+    return v, c
+
+
+class DigitCapsules(nn.Module):
+    """Route n_in child capsules (B, n_in, d_in) to n_out parent capsules (B, n_out, d_out).
+
+    Each child i predicts each parent j with its own matrix: u_hat[j|i] = W[i, j] u[i]. Routing by
+    agreement then decides, over ``iterations`` rounds, how much of itself each child sends to
+    each parent (the coupling coefficients c, which sum to 1 over the parents).
+    """
+
+    def __init__(
+        self, n_in: int = 256, d_in: int = 8, n_out: int = 10, d_out: int = 16, iterations: int = 3
+    ) -> None:
+        super().__init__()
+        for name, value in [("n_in", n_in), ("d_in", d_in), ("n_out", n_out), ("d_out", d_out)]:
+            check_int(name, value, 1)
+        check_int("iterations", iterations, 1)
+        self.n_in, self.d_in, self.iterations = n_in, d_in, iterations
+        self.W = nn.Parameter(0.05 * torch.randn(n_in, n_out, d_out, d_in))  # one W per (i, j)
+
+    def forward(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map children u (B, n_in, d_in) to parents v (B, n_out, d_out) and c (B, n_in, n_out)."""
+        if u.ndim != 3 or tuple(u.shape[1:]) != (self.n_in, self.d_in):
+            raise ValueError(
+                f"u must have shape (B, {self.n_in}, {self.d_in}), got {tuple(u.shape)}"
+            )
+        u_hat = torch.einsum("ijdk,bik->bijd", self.W, u)  # predictions (B, n_in, n_out, d_out)
+        return route(u_hat, self.iterations)
+
+
+class Decoder(nn.Module):
+    """Rebuild images (B, 1, S, S) from digit capsules v (B, n_classes, dim) and labels y (B,).
+
+    Every capsule but the one of class y is set to zero, so the image must come from that one
+    capsule's vector alone; a fully connected network turns it into S * S pixels in (0, 1).
+    """
+
+    def __init__(
+        self, n_classes: int = 10, dim: int = 16, hidden: int = 256, image_size: int = 8
+    ) -> None:
+        super().__init__()
+        for name, value in [("n_classes", n_classes), ("dim", dim), ("hidden", hidden)]:
+            check_int(name, value, 1)
+        check_int("image_size", image_size, 1)
+        self.image_size = image_size
+        self.net = nn.Sequential(
+            nn.Linear(n_classes * dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, 2 * hidden),
+            nn.ReLU(),
+            nn.Linear(2 * hidden, image_size * image_size),
+            nn.Sigmoid(),  # pixels lie in [0, 1]
+        )
+
+    def forward(self, v: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Map capsules v (B, n_classes, dim) and labels y (B,) to images (B, 1, S, S)."""
+        mask = F.one_hot(y, v.shape[1]).to(v.dtype)  # (B, n_classes): 1 at the label
+        flat = (v * mask.unsqueeze(-1)).flatten(1)  # (B, n_classes * dim), one capsule kept
+        return self.net(flat).reshape(-1, 1, self.image_size, self.image_size)
+
+
+class CapsNet(nn.Module):
+    """A capsule network from images (B, 1, S, S) to capsule lengths (B, n_classes).
+
+    A 3x3 convolution with ReLU, primary capsules (a strided 3x3 convolution cut into vectors),
+    digit capsules reached by routing by agreement, and a decoder that rebuilds the image from the
+    capsule of the true (or predicted) class. ``capsules`` gives the digit capsules themselves.
+    """
+
+    def __init__(
+        self,
+        image_size: int = 8,
+        conv_channels: int = 128,
+        primary_types: int = 16,
+        primary_dim: int = 8,
+        n_classes: int = 10,
+        digit_dim: int = 16,
+        iterations: int = 3,
+        decoder_hidden: int = 256,
+    ) -> None:
+        super().__init__()
+        check_int("image_size", image_size, 2)
+        check_int("conv_channels", conv_channels, 1)
+        check_int("n_classes", n_classes, 2)
+        self.image_size = image_size
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, conv_channels, kernel_size=3, padding=1), nn.ReLU()
+        )  # (B, conv_channels, S, S)
+        self.primary = PrimaryCapsules(conv_channels, primary_types, primary_dim)
+        side = (image_size + 1) // 2  # the strided convolution halves the side, rounding up
+        self.digits = DigitCapsules(
+            primary_types * side * side, primary_dim, n_classes, digit_dim, iterations
+        )
+        self.decoder = Decoder(n_classes, digit_dim, decoder_hidden, image_size)
+
+    def capsules(self, x: torch.Tensor) -> torch.Tensor:
+        """Map images x (B, 1, S, S) to digit capsules (B, n_classes, digit_dim)."""
+        expected = (1, self.image_size, self.image_size)
+        if x.ndim != 4 or tuple(x.shape[1:]) != expected:
+            raise ValueError(
+                f"x must have shape (B, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+            )
+        v, _ = self.digits(self.primary(self.conv(x)))  # (B, N, primary_dim) -> (B, K, digit_dim)
+        return v
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map images x (B, 1, S, S) to capsule lengths (B, n_classes): one score per class."""
+        return self.capsules(x).norm(dim=-1)
+
+
+def margin_loss(
+    lengths: torch.Tensor,
+    y: torch.Tensor,
+    m_plus: float = 0.9,
+    m_minus: float = 0.1,
+    down_weight: float = 0.5,
+) -> torch.Tensor:
+    """Margin loss of capsule lengths (B, K) against labels y (B,), summed over K, mean over B.
+
+    The true class's capsule is pushed to be longer than m_plus, every other one shorter than
+    m_minus; the absent classes' terms are multiplied by down_weight.
+    """
+    T = F.one_hot(y, lengths.shape[1]).to(lengths.dtype)  # (B, K): 1 for the true class
+    present = T * F.relu(m_plus - lengths) ** 2
+    absent = down_weight * (1 - T) * F.relu(lengths - m_minus) ** 2
+    return (present + absent).sum(dim=1).mean()
+
+
+def fit_capsnet(
+    model: CapsNet,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int,
+    lr: float = 2e-2,
+    batch_size: int = 64,
+    reconstruction_weight: float = 0.01,
+    max_shift: int = 0,
+    seed: int = 0,
+    on_epoch: Callable[[float], None] | None = None,
+) -> list[float]:
+    """Train ``model`` on images X (N, 1, S, S) and labels y (N,); return the loss of each epoch.
+
+    The loss is the margin loss plus ``reconstruction_weight`` times the squared error of the
+    decoder's image, summed over pixels. Adam with a one-cycle learning rate peaking at ``lr``.
+    With ``max_shift`` > 0, every batch is moved by up to that many pixels (the same random move
+    for the whole batch): data augmentation. ``on_epoch``, if given, is called with each epoch's
+    loss (the command line's progress bar uses it).
+    """
+    check_int("epochs", epochs, 1)
+    check_int("batch_size", batch_size, 1)
+    check_int("max_shift", max_shift, 0)
+    device = next(model.parameters()).device
+    X, y = X.to(device), y.to(device)
+    steps = epochs * ((len(X) + batch_size - 1) // batch_size)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    generator = torch.Generator().manual_seed(seed)
+    losses = []
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(X), generator=generator).to(device)
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            xb, yb = X[order[start : start + batch_size]], y[order[start : start + batch_size]]
+            if max_shift > 0:  # one random move (dy, dx) for the whole batch
+                dy, dx = torch.randint(-max_shift, max_shift + 1, (2,), generator=generator)
+                xb = shift_images(xb, int(dx), int(dy))  # zero-filled, as in lesson 8
+            v = model.capsules(xb)  # (B, K, D)
+            rebuilt = model.decoder(v, yb)  # (B, 1, S, S), from the true class's capsule
+            error = ((rebuilt - xb) ** 2).sum(dim=(1, 2, 3)).mean()
+            loss = margin_loss(v.norm(dim=-1), yb) + reconstruction_weight * error
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += loss.item() * len(yb)
+        losses.append(total / len(X))
+        if on_epoch is not None:
+            on_epoch(losses[-1])
+    return losses
+
+
+@dataclass(frozen=True)
+class CapsNetConfig:
+    """Full-budget training of lesson 13's capsule network on the digits."""
+
+    epochs: int = 30
+    """Passes over the 1,437 training digits."""
+    lr: float = 1e-2
+    """Peak learning rate of Adam's one-cycle schedule."""
+    batch_size: int = 64
+    """Digits per optimizer step."""
+    iterations: int = 3
+    """Rounds of routing by agreement (at least 1)."""
+    conv_channels: int = 128
+    """Channels of the first 3x3 convolution."""
+    primary_types: int = 16
+    """Kinds of primary capsule at each of the 4 x 4 places (16 gives 256 capsules)."""
+    primary_dim: int = 8
+    """Numbers in each primary capsule's vector."""
+    digit_dim: int = 16
+    """Numbers in each digit capsule's vector."""
+    reconstruction_weight: float = 0.01
+    """Weight of the decoder's squared error (summed over the 64 pixels) in the loss."""
+    max_shift: int = 1
+    """Largest random move of a training batch, in pixels (0: no augmentation)."""
+    seed: int = 0
+    """Seed for every random number generator the run uses."""
+    device: str = "cpu"
+    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+
+def run_capsnet(config: CapsNetConfig, *, progress: bool = False) -> dict[str, float]:
+    """Train a ``CapsNet`` at ``config``'s budget on the digits and measure it on the test split.
+
+    Returns ``test_accuracy`` (fraction of the 360 test digits whose longest capsule is the right
+    class), ``epochs`` (passes over the training digits) and ``train_seconds`` (wall time of the
+    training alone).
+    """
+    for f in fields(config):
+        if f.name in ("lr", "reconstruction_weight", "device"):
+            continue
+        check_int(f.name, getattr(config, f.name), 0 if f.name in ("seed", "max_shift") else 1)
+    if not config.lr > 0:
+        raise ValueError(f"lr must be a positive number, got {config.lr!r}")
+    if not config.reconstruction_weight >= 0:
+        raise ValueError(
+            f"reconstruction_weight must be a number of at least 0, "
+            f"got {config.reconstruction_weight!r}"
+        )
+    from tqdm.auto import tqdm  # here, not at the top: lessons import this module in notebooks
+
+    from lessons.data import load_digits_split
+    from lessons.train import accuracy
+
+    lessons.seed_everything(config.seed)
+    device = lessons.pick_device(config.device)
+    split = load_digits_split()
+    model = CapsNet(
+        conv_channels=config.conv_channels,
+        primary_types=config.primary_types,
+        primary_dim=config.primary_dim,
+        digit_dim=config.digit_dim,
+        iterations=config.iterations,
+    ).to(device)
+    bar = tqdm(total=config.epochs, disable=not progress, leave=False)
+    start = time.perf_counter()
+    fit_capsnet(
+        model,
+        split.X_train.reshape(-1, 1, 8, 8),
+        split.y_train,
+        epochs=config.epochs,
+        lr=config.lr,
+        batch_size=config.batch_size,
+        reconstruction_weight=config.reconstruction_weight,
+        max_shift=config.max_shift,
+        seed=config.seed,
+        on_epoch=lambda loss: bar.update(),
+    )
+    seconds = time.perf_counter() - start
+    bar.close()
+    test_accuracy = accuracy(model, split.X_test.reshape(-1, 1, 8, 8), split.y_test)
+    return {"test_accuracy": test_accuracy, "epochs": config.epochs, "train_seconds": seconds}

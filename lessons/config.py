@@ -1,0 +1,198 @@
+"""Typed, documented hyper-parameter configs, and the command-line options made from them.
+
+A full-budget run is configured by a frozen dataclass with a docstring under every field (the
+convention of PEP 257's "attribute docstrings"). Python keeps no such docstrings at run time,
+so ``field_docs`` reads them from the source with ``ast``; ``add_config_options`` turns every field
+into an ``argparse`` option typed from its annotation, with that docstring as its help.
+
+>>> import argparse
+>>> from lessons.cnn import CNNConfig
+>>> field_docs(CNNConfig)["epochs"]
+'Passes over the 1,437 training digits.'
+>>> parser = argparse.ArgumentParser()
+>>> add_config_options(parser, CNNConfig)
+>>> args = parser.parse_args(["--epochs", "5", "--channels", "16", "32"])
+>>> config = config_from_options(CNNConfig, args)  # options left out keep their defaults
+>>> config.epochs, config.channels, config.lr
+(5, (16, 32), 0.003)
+>>> CNNConfig(epochs=0)  # configs check themselves with check_budget
+Traceback (most recent call last):
+...
+ValueError: epochs must be ≥ 1, got 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import inspect
+import re
+import textwrap
+import typing
+from typing import Any
+
+import torch
+
+_DEVICE = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Map each documented field of the dataclass ``cls`` to the docstring written under it.
+
+    Base classes are read too (a subclass's docstring wins). A field with no docstring is absent.
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise ValueError(f"cls must be a dataclass, got {cls!r}")
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__[:-1]):  # base classes first, object left out
+        try:
+            source = textwrap.dedent(inspect.getsource(klass))
+        except (OSError, TypeError):  # defined where no source is kept (a REPL, a C extension)
+            continue
+        node = ast.parse(source).body[0]
+        if not isinstance(node, ast.ClassDef):
+            continue
+        body = node.body
+        for stmt, after in zip(body, body[1:], strict=False):
+            if (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[stmt.target.id] = inspect.cleandoc(after.value.value)
+    return docs
+
+
+def option_name(field: str) -> str:
+    """The command-line option for a config field: ``batch_size`` -> ``--batch-size``."""
+    return "--" + field.replace("_", "-")
+
+
+def _parser_for(annotation: Any) -> dict[str, Any]:
+    """argparse keywords that parse one value of ``annotation`` (int, float, str, bool, tuples)."""
+    origin = typing.get_origin(annotation)
+    if annotation is bool:
+        return {"action": argparse.BooleanOptionalAction}
+    if annotation in (int, float, str):
+        return {"type": annotation, "metavar": annotation.__name__.upper()}
+    if origin is tuple:
+        args = typing.get_args(annotation)
+        item = args[0] if args else str
+        if item not in (int, float, str):
+            raise TypeError(f"cannot make an option for tuple items of type {item!r}")
+        count = "+" if len(args) == 2 and args[1] is Ellipsis else len(args)
+        return {"type": item, "nargs": count, "metavar": item.__name__.upper()}
+    if origin is typing.Literal:
+        choices = typing.get_args(annotation)
+        return {"type": type(choices[0]), "choices": choices}
+    raise TypeError(f"cannot make an option for a field of type {annotation!r}")
+
+
+def add_config_options(parser: argparse.ArgumentParser, cls: type) -> None:
+    """Add one ``--field-name`` option per field of the dataclass ``cls`` to ``parser``.
+
+    Each option is typed from the field's annotation (``bool`` fields get ``--flag`` and
+    ``--no-flag``; ``tuple[int, ...]`` takes one or more numbers) and its help is the field's
+    docstring and default. An option left out parses to ``None``: the config's default applies.
+    """
+    hints = typing.get_type_hints(cls)
+    docs = field_docs(cls)
+    group = parser.add_argument_group(
+        f"{cls.__name__} (defaults are the full budget)", inspect.getdoc(cls)
+    )
+    for field in dataclasses.fields(cls):
+        if not field.init:
+            continue
+        default = field.default
+        shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
+        help_text = docs.get(field.name, "").replace("%", "%%")
+        group.add_argument(
+            option_name(field.name),
+            dest=field.name,
+            default=None,
+            help=f"{help_text} (default: {shown})",
+            **_parser_for(hints[field.name]),
+        )
+
+
+def config_from_options(cls: type, namespace: argparse.Namespace) -> Any:
+    """Build a ``cls`` from parsed options; fields whose option was left out keep their default.
+
+    The config's own checks (its ``__post_init__``) run here, before any training starts.
+    """
+    given = {}
+    for field in dataclasses.fields(cls):
+        value = getattr(namespace, field.name, None)
+        if value is not None:
+            given[field.name] = tuple(value) if isinstance(value, list) else value
+    return cls(**given)
+
+
+def budget_of(config: Any) -> dict[str, int]:
+    """The budget fields a config has: ``{"epochs": 30}`` or ``{"steps": 2000}``."""
+    return {name: getattr(config, name) for name in ("epochs", "steps") if hasattr(config, name)}
+
+
+def _fail(name: str, accepted: str, value: Any) -> None:
+    raise ValueError(f"{name} must be {accepted}, got {value!r}")
+
+
+def check_budget(config: Any) -> None:
+    """Check the fields every config has: the budget (``epochs`` or ``steps``), seed and device.
+
+    Raises ``ValueError`` naming the field and what it accepts. Configs call it from their
+    ``__post_init__``, so an invalid config cannot be built.
+    """
+    for name, value in budget_of(config).items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            _fail(name, "≥ 1", value)
+    seed = getattr(config, "seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        _fail("seed", "an integer in [0, 2**32 - 1]", seed)
+    device = getattr(config, "device", "cpu")
+    if not isinstance(device, str) or not _DEVICE.match(device):
+        _fail("device", 'one of "cpu", "cuda", "cuda:N" or "mps"', device)
+
+
+def check_positive(config: Any, *names: str) -> None:
+    """Check that each named field of ``config`` is a number > 0 (ints: ≥ 1)."""
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            _fail(name, "≥ 1" if isinstance(value, int) else "> 0", value)
+
+
+def check_fraction(config: Any, *names: str) -> None:
+    """Check that each named field of ``config`` is a number in [0, 1)."""
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+            _fail(name, "in [0, 1)", value)
+
+
+def check_widths(config: Any, *names: str) -> None:
+    """Check that each named field of ``config`` is a tuple of positive integers (layer widths)."""
+    for name in names:
+        value = getattr(config, name)
+        if not isinstance(value, tuple) or not all(
+            isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in value
+        ):
+            _fail(name, "a tuple of positive integers", value)
+
+
+def available_devices() -> list[str]:
+    """The device names this machine can train on: always ``"cpu"``, then CUDA and MPS if present.
+
+    >>> available_devices()[0]
+    'cpu'
+    """
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("mps")
+    return names

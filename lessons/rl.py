@@ -1,0 +1,468 @@
+"""Deep reinforcement learning, taught in lesson 12: tabular Q-learning and a DQN for CartPole.
+
+An **agent** acts in an **environment** (here gymnasium's): it sees a state, picks an action, gets
+a reward and the next state. ``q_learning`` learns a table of action values on a small grid world.
+For CartPole, whose states are four real numbers, a ``QNetwork`` replaces the table; the DQN of
+``train_dqn`` trains it from a ``ReplayBuffer`` of past steps against a slowly moving target
+network, exploring with an ε that falls on a ``linear_schedule``. ``run_dqn`` is the
+command line's full-budget run; ``draw_cartpole`` draws a CartPole state without a display.
+
+>>> import torch
+>>> net = QNetwork(obs_size=4, n_actions=2, hidden=32)
+>>> tuple(net(torch.zeros(5, 4)).shape)
+(5, 2)
+>>> buffer = ReplayBuffer(capacity=3, obs_size=4, seed=0)
+>>> for t in range(5):
+...     buffer.add([t, 0, 0, 0], action=1, reward=1.0, next_obs=[t + 1, 0, 0, 0], terminated=False)
+>>> len(buffer), sorted(buffer.obs[:, 0].tolist())  # the oldest two were overwritten
+(3, [2.0, 3.0, 4.0])
+>>> obs, actions, rewards, next_obs, terminated = buffer.sample(4)
+>>> tuple(obs.shape), actions.dtype, tuple(terminated.shape)
+((4, 4), torch.int64, (4,))
+>>> [linear_schedule(step, start=1.0, end=0.05, duration=100) for step in (0, 50, 100, 1000)]
+[1.0, 0.525, 0.05, 0.05]
+>>> result = run_dqn(DQNConfig(steps=300, learning_starts=100))
+>>> sorted(result)
+['episodes', 'greedy_mean', 'last20_mean', 'seconds', 'solved', 'steps', 'steps_to_solve']
+>>> run_dqn(DQNConfig(steps=0))
+Traceback (most recent call last):
+...
+ValueError: steps must be a positive integer (environment steps), got 0
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lessons.runtime import pick_device, seed_everything
+
+TAUGHT_IN = {
+    "q_learning": "12-deep-reinforcement-learning",
+    "QNetwork": "12-deep-reinforcement-learning",
+    "ReplayBuffer": "12-deep-reinforcement-learning",
+    "linear_schedule": "12-deep-reinforcement-learning",
+    "dqn_loss": "12-deep-reinforcement-learning",
+    "train_dqn": "12-deep-reinforcement-learning",
+}
+
+
+def _positive_int(name: str, value: Any, meaning: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        extra = f" ({meaning})" if meaning else ""
+        raise ValueError(f"{name} must be a positive integer{extra}, got {value!r}")
+
+
+def q_learning(
+    env: gym.Env,
+    episodes: int,
+    alpha: float = 0.5,
+    gamma: float = 1.0,
+    epsilon: float = 0.1,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[float]]:
+    """Tabular Q-learning on an environment with discrete states and actions.
+
+    Plays ``episodes`` episodes, choosing ε-greedy actions from the table, and after every step
+    moves Q(s, a) a fraction ``alpha`` of the way towards r + gamma * max_a' Q(s', a') (just r when
+    the episode terminated). Returns the table Q, shape (n_states, n_actions), and the return of
+    every episode.
+    """
+    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
+        raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha must be a step size in (0, 1], got {alpha!r}")
+    rng = np.random.default_rng(seed)
+    Q = np.zeros((env.observation_space.n, env.action_space.n))
+    returns = []
+    for episode in range(episodes):
+        state, _ = env.reset(seed=seed if episode == 0 else None)
+        done, total = False, 0.0
+        while not done:
+            if rng.random() < epsilon:  # explore: a random action
+                action = int(rng.integers(env.action_space.n))
+            else:  # exploit: the best action so far, ties broken at random
+                best = np.flatnonzero(Q[state] == Q[state].max())
+                action = int(rng.choice(best))
+            next_state, reward, terminated, truncated, _ = env.step(action)
+            target = reward + (0.0 if terminated else gamma * Q[next_state].max())
+            Q[state, action] += alpha * (target - Q[state, action])  # the Q-learning update
+            state, total = next_state, total + reward
+            done = terminated or truncated
+        returns.append(total)
+    return Q, returns
+
+
+class QNetwork(nn.Module):
+    """A fully connected network from a state to one value per action: Q(s, ·).
+
+    Two hidden layers of ``hidden`` ReLU units; the last layer is linear, since action values may
+    be any real numbers.
+    """
+
+    def __init__(self, obs_size: int = 4, n_actions: int = 2, hidden: int = 128) -> None:
+        super().__init__()
+        for name, value in [("obs_size", obs_size), ("n_actions", n_actions), ("hidden", hidden)]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.obs_size = obs_size
+        self.layers = nn.Sequential(
+            nn.Linear(obs_size, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, n_actions),
+        )
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Map states (B, obs_size) to action values (B, n_actions)."""
+        if obs.ndim != 2 or obs.shape[1] != self.obs_size:
+            raise ValueError(f"obs must have shape (B, {self.obs_size}), got {tuple(obs.shape)}")
+        return self.layers(obs)
+
+
+class ReplayBuffer:
+    """A fixed-size memory of steps (s, a, r, s', terminated); the oldest is overwritten first.
+
+    ``sample`` draws a batch uniformly at random, so that consecutive, strongly correlated steps
+    are not learned from together.
+    """
+
+    def __init__(self, capacity: int, obs_size: int, seed: int = 0) -> None:
+        for name, value in [("capacity", capacity), ("obs_size", obs_size)]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.capacity, self.size, self.position = capacity, 0, 0
+        self.obs = np.zeros((capacity, obs_size), dtype=np.float32)
+        self.next_obs = np.zeros((capacity, obs_size), dtype=np.float32)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=np.float32)
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, obs, action: int, reward: float, next_obs, terminated: bool) -> None:
+        """Store one step, overwriting the oldest once the buffer is full."""
+        i = self.position
+        self.obs[i], self.actions[i], self.rewards[i] = obs, action, reward
+        self.next_obs[i], self.terminated[i] = next_obs, terminated
+        self.position = (i + 1) % self.capacity  # a ring: wrap around to the start
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(
+        self, batch_size: int, device: torch.device | str = "cpu"
+    ) -> tuple[torch.Tensor, ...]:
+        """Draw batch_size stored steps at random (with replacement).
+
+        Returns obs (B, obs_size), actions (B,) int64, rewards (B,), next_obs (B, obs_size) and
+        terminated (B,) as 0.0 or 1.0.
+        """
+        if self.size == 0:
+            raise ValueError("the buffer is empty: add steps before sampling")
+        idx = self.rng.integers(0, self.size, size=batch_size)
+        arrays = (self.obs, self.actions, self.rewards, self.next_obs, self.terminated)
+        return tuple(torch.from_numpy(a[idx]).to(device) for a in arrays)
+
+
+def linear_schedule(step: int, start: float, end: float, duration: int) -> float:
+    """A value that moves from ``start`` to ``end`` in a straight line over the first ``duration``
+    steps, then stays at ``end``: the exploration rate ε and the learning rate both follow one."""
+    fraction = min(step / duration, 1.0)
+    return (1 - fraction) * start + fraction * end
+
+
+def dqn_loss(
+    online: nn.Module,
+    target: nn.Module,
+    batch: tuple[torch.Tensor, ...],
+    gamma: float,
+    double: bool = True,
+) -> torch.Tensor:
+    """The DQN loss on a batch: Huber distance between Q(s, a) and r + gamma * Q_target(s', a*).
+
+    a* is the target network's best action at s' (plain DQN) or the online network's (Double DQN,
+    which curbs the over-estimation of max). A terminated step has no future: its target is r.
+    """
+    obs, actions, rewards, next_obs, terminated = batch
+    q = online(obs).gather(1, actions[:, None]).squeeze(1)  # (B,): Q(s, a) of the actions taken
+    with torch.no_grad():  # the target is a fixed number, not something to differentiate
+        next_q = target(next_obs)  # (B, n_actions)
+        if double:  # choose with the online network, evaluate with the target network
+            best = online(next_obs).argmax(dim=1, keepdim=True)
+        else:
+            best = next_q.argmax(dim=1, keepdim=True)
+        next_value = next_q.gather(1, best).squeeze(1)  # (B,)
+        td_target = rewards + gamma * (1.0 - terminated) * next_value
+    return F.smooth_l1_loss(q, td_target)  # Huber: squared near 0, linear far out
+
+
+@dataclass(frozen=True)
+class DQNConfig:
+    """Full-budget training of lesson 12's Double DQN on CartPole-v1."""
+
+    steps: int = 80_000
+    """Most environment steps to train for; training stops earlier once solved."""
+    lr: float = 2.3e-3
+    """Learning rate of Adam at the first step."""
+    lr_end: float = 1e-4
+    """Learning rate after the decay; it falls in a straight line from ``lr``."""
+    lr_decay_steps: int = 40_000
+    """Environment steps over which the learning rate falls from ``lr`` to ``lr_end``."""
+    gamma: float = 0.99
+    """Discount factor: how much a reward one step later counts."""
+    batch_size: int = 64
+    """Steps sampled from the replay buffer per update."""
+    buffer_size: int = 100_000
+    """Steps the replay buffer holds; the oldest is overwritten first."""
+    hidden: int = 256
+    """Units in each of the Q-network's two hidden layers."""
+    learning_starts: int = 1_000
+    """Steps of random play stored before the first update."""
+    train_every: int = 2
+    """Environment steps between two updates of the online network."""
+    epsilon_start: float = 1.0
+    """Exploration rate (chance of a random action) at the first step."""
+    epsilon_end: float = 0.01
+    """Exploration rate once the decay is over."""
+    epsilon_decay_steps: int = 8_000
+    """Environment steps over which the exploration rate falls in a straight line."""
+    tau: float = 1.0
+    """Fraction of the way the target network moves towards the online one per target update."""
+    target_every: int = 128
+    """Updates between target updates (tau 1 and target_every 100: a hard copy every 100)."""
+    max_grad_norm: float = 10.0
+    """Gradients with a larger norm are scaled down to it; 0 turns clipping off."""
+    double: bool = True
+    """Double DQN targets (choose with the online network, evaluate with the target one)."""
+    solve_return: float = 475.0
+    """Solved when the last ``solve_window`` training episodes average at least this return."""
+    solve_window: int = 20
+    """Consecutive training episodes averaged for the solve test."""
+    stop_when_solved: bool = True
+    """Stop training as soon as the run is solved."""
+    seed: int = 0
+    """Seed for every random number generator the run uses."""
+    device: str = "cpu"
+    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+
+def train_dqn(config: DQNConfig, progress: bool = False) -> dict[str, Any]:
+    """Train a Double DQN on CartPole-v1 with the settings in ``config``.
+
+    Returns a dict: "online", the trained QNetwork; "returns", the return of every finished
+    training episode; "episode_ends", the environment step at which each ended; "solved_at", the
+    step at which the last ``solve_window`` returns first averaged ``solve_return`` or more (None if
+    never); "steps", the environment steps taken. Runs on one CPU thread: the network is tiny, and
+    one thread gives the same numbers on every machine.
+    """
+    device = torch.device(config.device)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    env = gym.make("CartPole-v1")  # ends an episode after 500 steps: a truncation
+    obs_size, n_actions = env.observation_space.shape[0], int(env.action_space.n)
+    online = QNetwork(obs_size, n_actions, config.hidden).to(device)
+    target = QNetwork(obs_size, n_actions, config.hidden).to(device)
+    target.load_state_dict(online.state_dict())  # the two start equal
+    optimizer = torch.optim.Adam(online.parameters(), lr=config.lr, foreach=True)
+    buffer = ReplayBuffer(config.buffer_size, obs_size, seed=config.seed)
+    rng = np.random.default_rng(config.seed)  # for exploration
+    returns, episode_ends, solved_at, updates = [], [], None, 0
+    obs, _ = env.reset(seed=config.seed)
+    episode_return, step = 0.0, 0
+    steps = range(1, config.steps + 1)
+    if progress:  # imported only when asked: in a notebook, tqdm.auto may warn on stderr
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, leave=False)
+    try:
+        for step in steps:
+            # act: at random while the buffer fills, then ε-greedily
+            epsilon = linear_schedule(
+                step, config.epsilon_start, config.epsilon_end, config.epsilon_decay_steps
+            )
+            if step <= config.learning_starts or rng.random() < epsilon:
+                action = int(rng.integers(n_actions))
+            else:
+                with torch.no_grad():
+                    action = int(online(torch.as_tensor(obs, device=device)[None]).argmax())
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            # only a real ending (the pole fell) cuts the future; a time limit does not
+            buffer.add(obs, action, reward, next_obs, terminated)
+            obs, episode_return = next_obs, episode_return + reward
+            if terminated or truncated:
+                returns.append(episode_return)
+                episode_ends.append(step)
+                obs, episode_return = env.reset()[0], 0.0
+                window = returns[-config.solve_window :]
+                if len(window) == config.solve_window and solved_at is None:
+                    if sum(window) / len(window) >= config.solve_return:
+                        solved_at = step
+                        if config.stop_when_solved:
+                            break
+            # learn: one gradient step on a random batch, then nudge the target network
+            if step > config.learning_starts and step % config.train_every == 0:
+                lr = linear_schedule(step, config.lr, config.lr_end, config.lr_decay_steps)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                batch = buffer.sample(config.batch_size, device)
+                loss = dqn_loss(online, target, batch, config.gamma, config.double)
+                optimizer.zero_grad()
+                loss.backward()
+                if config.max_grad_norm > 0:
+                    nn.utils.clip_grad_norm_(online.parameters(), config.max_grad_norm)
+                optimizer.step()
+                updates += 1
+                if updates % config.target_every == 0:
+                    with torch.no_grad():  # target <- target + tau * (online - target)
+                        for p_target, p in zip(
+                            target.parameters(), online.parameters(), strict=True
+                        ):
+                            p_target.lerp_(p, config.tau)
+    finally:
+        torch.set_num_threads(threads)
+        env.close()
+    return {
+        "online": online,
+        "returns": returns,
+        "episode_ends": episode_ends,
+        "solved_at": solved_at,
+        "steps": step,
+    }
+
+
+def _check_config(config: DQNConfig) -> None:
+    """Raise ValueError naming the first field of ``config`` that is out of range."""
+    if not isinstance(config, DQNConfig):
+        raise ValueError(f"config must be a DQNConfig, got {type(config).__name__}")
+    for name, meaning in [
+        ("steps", "environment steps"),
+        ("batch_size", "steps per update"),
+        ("buffer_size", "steps the buffer holds"),
+        ("hidden", "units per hidden layer"),
+        ("train_every", "environment steps between updates"),
+        ("epsilon_decay_steps", "environment steps"),
+        ("lr_decay_steps", "environment steps"),
+        ("target_every", "updates between target updates"),
+        ("solve_window", "episodes"),
+    ]:
+        _positive_int(name, getattr(config, name), meaning)
+    rules = [  # (field, whether its value is valid, what it accepts)
+        (
+            "learning_starts",
+            isinstance(config.learning_starts, int) and config.learning_starts >= 0,
+            "an integer >= 0 (steps)",
+        ),
+        ("lr", config.lr > 0, "a number > 0"),
+        ("lr_end", config.lr_end >= 0, "a number >= 0"),
+        ("gamma", 0 <= config.gamma <= 1, "a number in [0, 1]"),
+        ("epsilon_start", 0 <= config.epsilon_start <= 1, "a probability in [0, 1]"),
+        ("epsilon_end", 0 <= config.epsilon_end <= 1, "a probability in [0, 1]"),
+        ("tau", 0 < config.tau <= 1, "a fraction in (0, 1]"),
+        ("max_grad_norm", config.max_grad_norm >= 0, "a number >= 0 (0: no clipping)"),
+    ]
+    for name, valid, accepted in rules:
+        if not valid:
+            raise ValueError(f"{name} must be {accepted}, got {getattr(config, name)!r}")
+
+
+def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
+    """Train lesson 12's Double DQN on CartPole-v1 at ``config``'s budget and report the result.
+
+    Seeds everything with ``config.seed``, trains with ``train_dqn`` until solved (the last
+    ``solve_window`` training episodes, exploration included, average ``solve_return`` or more) or
+    until ``config.steps`` environment steps, then plays 20 greedy episodes with the final network.
+    Same seed, same machine: the same numbers.
+
+    Returns plain floats: ``solved`` (1.0 or 0.0), ``steps_to_solve`` (environment steps when
+    solved; 0.0 if not), ``steps`` (environment steps taken), ``episodes`` (training episodes),
+    ``last20_mean`` (mean return of the last ``solve_window`` training episodes), ``greedy_mean``
+    (mean return of 20 greedy episodes with the final network) and ``seconds`` (training time).
+    """
+    _check_config(config)
+    seed_everything(config.seed)
+    base = config.device.split(":")[0]
+    device = pick_device(base)  # raises ValueError for an unknown or missing device
+    if ":" in config.device:
+        device = torch.device(config.device)
+    config = replace(config, device=str(device))
+    start = time.perf_counter()
+    out = train_dqn(config, progress=progress)
+    seconds = time.perf_counter() - start
+    returns = out["returns"]
+    last = returns[-config.solve_window :]
+    return {
+        "solved": float(out["solved_at"] is not None),
+        "steps_to_solve": float(out["solved_at"] or 0),
+        "steps": float(out["steps"]),
+        "episodes": float(len(returns)),
+        "last20_mean": float(np.mean(last)) if last else 0.0,
+        "greedy_mean": float(greedy_returns(out["online"], 20, seed=10_000 + config.seed).mean()),
+        "seconds": seconds,
+    }
+
+
+def greedy_returns(net: nn.Module, episodes: int = 20, seed: int = 0) -> np.ndarray:
+    """Returns of ``episodes`` CartPole-v1 episodes played greedily (ε = 0) by Q-network ``net``."""
+    _positive_int("episodes", episodes)
+    env = gym.make("CartPole-v1")
+    device = next(net.parameters()).device
+    returns = np.zeros(episodes)
+    with torch.no_grad():
+        for episode in range(episodes):
+            obs, _ = env.reset(seed=seed + episode)
+            done = False
+            while not done:
+                action = int(net(torch.as_tensor(obs, device=device)[None]).argmax())
+                obs, reward, terminated, truncated, _ = env.step(action)
+                returns[episode] += reward
+                done = terminated or truncated
+    env.close()
+    return returns
+
+
+def draw_cartpole(ax, state, *, x_threshold: float = 2.4, pole_length: float = 1.0, alpha=1.0):
+    """Draw one CartPole state on the matplotlib Axes ``ax`` (no display or pygame needed).
+
+    ``state`` is CartPole's observation (x, x_dot, theta, theta_dot): the cart's position x in
+    metres and the pole's angle theta in radians from upright, positive leaning right. The pole is
+    drawn ``pole_length`` long (CartPole's pole: 1 m); the track spans ±``x_threshold``, where an
+    episode ends. Returns ``ax``.
+    """
+    from matplotlib.patches import Rectangle
+
+    state = np.asarray(state, dtype=float)
+    if state.shape != (4,):
+        raise ValueError(
+            "state must be CartPole's 4 numbers (x, x_dot, theta, theta_dot), "
+            f"got shape {state.shape}"
+        )
+    x, theta = state[0], state[2]
+    cart_w, cart_h = 0.5, 0.3
+    ax.plot([-x_threshold, x_threshold], [0, 0], color="0.4", lw=1.5, alpha=alpha)  # the track
+    ax.add_patch(
+        Rectangle((x - cart_w / 2, 0.0), cart_w, cart_h, fc="0.25", ec="black", alpha=alpha)
+    )
+    pivot = (x, cart_h)
+    tip = (x + pole_length * np.sin(theta), cart_h + pole_length * np.cos(theta))
+    ax.plot(
+        [pivot[0], tip[0]],
+        [pivot[1], tip[1]],
+        color="#D55E00",
+        lw=5,
+        solid_capstyle="round",
+        alpha=alpha,
+    )
+    ax.plot(*pivot, "o", color="black", ms=4, alpha=alpha)
+    ax.set_xlim(-x_threshold - 0.3, x_threshold + 0.3)
+    ax.set_ylim(-0.2, cart_h + pole_length + 0.2)
+    ax.set_aspect("equal")
+    return ax

@@ -1,0 +1,194 @@
+"""Unit tests of lessons.rl: the pieces of DQN, Q-learning, the config checks, and full runs."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import gymnasium as gym
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from lessons import seed_everything
+from lessons.rl import (
+    TAUGHT_IN,
+    DQNConfig,
+    QNetwork,
+    ReplayBuffer,
+    dqn_loss,
+    draw_cartpole,
+    greedy_returns,
+    linear_schedule,
+    q_learning,
+    run_dqn,
+    train_dqn,
+)
+
+
+def test_taught_in_names_lesson_12():
+    assert set(TAUGHT_IN) == {
+        "q_learning",
+        "QNetwork",
+        "ReplayBuffer",
+        "linear_schedule",
+        "dqn_loss",
+        "train_dqn",
+    }
+    assert set(TAUGHT_IN.values()) == {"12-deep-reinforcement-learning"}
+
+
+def test_every_config_field_is_documented_for_the_command_line():
+    import ast
+    import inspect
+
+    import lessons.rl
+
+    tree = ast.parse(inspect.getsource(lessons.rl.DQNConfig))
+    body = tree.body[0].body
+    documented = {
+        node.target.id
+        for node, after in zip(body, body[1:], strict=False)
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+    }
+    names = {f.name for f in fields(DQNConfig)}
+    assert documented == names
+    assert {"steps", "seed", "device"} <= names
+
+
+def test_q_network_shapes_and_errors():
+    net = QNetwork(obs_size=4, n_actions=3, hidden=16)
+    assert net(torch.randn(7, 4)).shape == (7, 3)
+    with pytest.raises(ValueError, match=r"obs must have shape \(B, 4\)"):
+        net(torch.randn(4))
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+        QNetwork(hidden=0)
+
+
+def test_replay_buffer_ring_and_sample():
+    buffer = ReplayBuffer(capacity=4, obs_size=2, seed=0)
+    with pytest.raises(ValueError, match="the buffer is empty"):
+        buffer.sample(1)
+    for t in range(6):
+        buffer.add([t, -t], action=t % 2, reward=float(t), next_obs=[t + 1, 0], terminated=t == 5)
+    assert len(buffer) == 4 and buffer.position == 2
+    assert sorted(buffer.obs[:, 0].tolist()) == [2.0, 3.0, 4.0, 5.0]
+    obs, actions, rewards, next_obs, terminated = buffer.sample(100)
+    assert obs.shape == next_obs.shape == (100, 2)
+    assert actions.dtype == torch.int64 and rewards.shape == terminated.shape == (100,)
+    assert torch.equal(rewards, obs[:, 0])  # every row is one consistent stored step
+    assert torch.equal(next_obs[:, 0], obs[:, 0] + 1)
+    assert set(terminated.tolist()) <= {0.0, 1.0}
+    assert torch.equal(terminated, (obs[:, 0] == 5).float())
+    with pytest.raises(ValueError, match="capacity must be a positive integer"):
+        ReplayBuffer(capacity=0, obs_size=2)
+
+
+def test_linear_schedule():
+    values = [linear_schedule(s, 1.0, 0.1, 10) for s in range(0, 20)]
+    assert values[0] == 1.0 and values[10:] == [0.1] * 10
+    assert all(a >= b for a, b in zip(values, values[1:], strict=False))
+
+
+def test_dqn_loss_targets():
+    torch.manual_seed(0)
+    online, target = QNetwork(hidden=8), QNetwork(hidden=8)
+    obs, next_obs = torch.randn(5, 4), torch.randn(5, 4)
+    actions = torch.tensor([0, 1, 0, 1, 1])
+    rewards = torch.ones(5)
+    terminated = torch.tensor([0.0, 0.0, 1.0, 0.0, 1.0])
+    batch = (obs, actions, rewards, next_obs, terminated)
+    with torch.no_grad():
+        q = online(obs)[torch.arange(5), actions]
+        best = online(next_obs).argmax(dim=1)
+        double_next = target(next_obs)[torch.arange(5), best]
+        plain_next = target(next_obs).max(dim=1).values
+    for double, next_value in [(True, double_next), (False, plain_next)]:
+        y = rewards + 0.9 * (1 - terminated) * next_value
+        expected = torch.nn.functional.smooth_l1_loss(q, y)
+        assert torch.allclose(dqn_loss(online, target, batch, 0.9, double=double), expected)
+    loss = dqn_loss(online, target, batch, 0.9)
+    loss.backward()
+    assert all(p.grad is None for p in target.parameters())  # the target is not trained
+    assert all(p.grad is not None for p in online.parameters())
+
+
+def test_q_learning_finds_the_shortest_cliff_path():
+    env = gym.make("CliffWalking-v1", max_episode_steps=200)
+    Q, returns = q_learning(env, episodes=200, seed=1)
+    assert Q.shape == (48, 4) and len(returns) == 200
+    state, _ = env.reset()
+    total, done = 0.0, False
+    while not done:
+        state, reward, terminated, truncated, _ = env.step(int(Q[state].argmax()))
+        total, done = total + reward, terminated or truncated
+    assert total == -13
+    with pytest.raises(ValueError, match="episodes must be a positive integer"):
+        q_learning(env, episodes=0)
+    with pytest.raises(ValueError, match=r"alpha must be a step size in \(0, 1\]"):
+        q_learning(env, episodes=1, alpha=0.0)
+
+
+def test_draw_cartpole():
+    fig, ax = plt.subplots()
+    draw_cartpole(ax, [0.5, 0.0, 0.1, 0.0])
+    pole = [line for line in ax.lines if line.get_linewidth() == 5][0]
+    (x0, x1), (y0, y1) = pole.get_data()
+    assert x0 == 0.5 and np.isclose(np.arctan2(x1 - x0, y1 - y0), 0.1)  # leans right by theta
+    with pytest.raises(ValueError, match="state must be CartPole's 4 numbers"):
+        draw_cartpole(ax, [0.0, 0.0])
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"steps": 0}, "steps must be a positive integer"),
+        ({"batch_size": -1}, "batch_size must be a positive integer"),
+        ({"gamma": 1.5}, r"gamma must be a number in \[0, 1\]"),
+        ({"lr": 0.0}, "lr must be a number > 0"),
+        ({"tau": 0.0}, r"tau must be a fraction in \(0, 1\]"),
+        ({"epsilon_end": -0.1}, r"epsilon_end must be a probability in \[0, 1\]"),
+        ({"learning_starts": -1}, "learning_starts must be an integer >= 0"),
+        ({"device": "tpu"}, "prefer must be one of"),
+    ],
+)
+def test_run_dqn_rejects_bad_config(change, message):
+    with pytest.raises(ValueError, match=message):
+        run_dqn(DQNConfig(**change))
+
+
+def test_short_run_is_deterministic_and_restores_threads():
+    config = DQNConfig(steps=1_500, learning_starts=200, hidden=32, batch_size=32, seed=3)
+    threads = torch.get_num_threads()
+    seed_everything(3)
+    first = train_dqn(config)
+    assert torch.get_num_threads() == threads
+    seed_everything(3)
+    second = train_dqn(config)
+    assert first["returns"] == second["returns"] and first["steps"] == 1_500
+    for a, b in zip(first["online"].parameters(), second["online"].parameters(), strict=True):
+        assert torch.equal(a, b)
+    result, again = run_dqn(config), run_dqn(config)
+    assert {**result, "seconds": 0.0} == {**again, "seconds": 0.0}  # same seed, same numbers
+    assert set(result) == {
+        "solved",
+        "steps_to_solve",
+        "steps",
+        "episodes",
+        "last20_mean",
+        "greedy_mean",
+        "seconds",
+    }
+    assert all(isinstance(v, float) for v in result.values())
+    assert greedy_returns(first["online"], episodes=2).shape == (2,)
+
+
+def test_full_budget_solves_cartpole():
+    """The full budget, as the command line runs it, on seed 0: solved, and the policy holds."""
+    result = run_dqn(DQNConfig(seed=0))
+    assert result["solved"] == 1.0
+    assert result["last20_mean"] >= 475
+    assert result["steps_to_solve"] <= DQNConfig().steps
