@@ -35,7 +35,12 @@ function typesetMath() {
     },
     { rootMargin: "100% 0px" },
   );
-  blocks.forEach((el) => observer.observe(el));
+  // What is on the first screens is typeset at once, so the page does not jump after it appears.
+  const near = 2 * window.innerHeight;
+  for (const el of blocks) {
+    if (el.getBoundingClientRect().top < near) typeset(el);
+    else observer.observe(el);
+  }
   window.addEventListener("beforeprint", () => {
     observer.disconnect();
     blocks.forEach(typeset);
@@ -54,8 +59,11 @@ function setUpPage() {
   nameDialogs();
 }
 
-if (typeof document$ !== "undefined") {
-  document$.subscribe(setUpPage);
-} else {
+// Deferred scripts run once the page is parsed, usually before its first paint: typesetting here
+// rather than on Material's document$ (which fires later) keeps the first screen from jumping when
+// its formulas change size. The site does not use instant navigation, so each page loads anew.
+if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", setUpPage);
+} else {
+  setUpPage();
 }
