@@ -261,8 +261,8 @@ MODELS: tuple[ModelSpec, ...] = (
         lesson="09-recurrent-networks-lstm",
         title=Text("Character-level LSTM", "字符级 LSTM"),
         data=Text(
-            "100 KB of Python documentation shipped with the package; every 10th block held out",
-            "随包附带的 100 KB Python 文档；每 10 个文本块留出 1 块",
+            "890 KB of Python's docstrings shipped with the package; every 10th block held out",
+            "随包附带的 890 KB Python 文档字符串；每 10 个文本块留出 1 块",
         ),
         metric="test_bits_per_char",
         metric_label=Metric(Text("held-out bits per character", "留出文本每字符比特数"), digits=3),
