@@ -238,7 +238,7 @@ def fit_adding(
 
 
 def load_corpus() -> str:
-    """Return the shipped English text for the character model: about 890,000 ASCII characters.
+    """Return the shipped English text for the character model: about 830,000 ASCII characters.
 
     The text is the prose paragraphs of the docstrings of Python's standard library (modules,
     classes and functions), wrapped at 79 columns; ``tools/make_corpus.py`` made it. It ships
@@ -346,7 +346,7 @@ class CharConfig:
     """Full-budget training of lesson 9's character-level LSTM on the shipped text.
 
     The held-out text is the page's: the text cut into blocks of 1,000 characters, every 10th block
-    kept out of training. The 800,000 training characters are enough that the model does not
+    kept out of training. The 750,000 training characters are enough that the model does not
     memorise them within this budget, so dropout is off; on a smaller text, turn it on.
     """
 

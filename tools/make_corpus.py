@@ -20,12 +20,25 @@ import inspect
 import pkgutil
 import re
 import sys
+import sysconfig
 import textwrap
 import warnings
 from pathlib import Path
 
 # Modules that start programs, open windows or browsers on import, or are tests and demos.
+# distutils is left out because setuptools replaces it with its own copy where it is installed.
 SKIP = ("antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test", "ensurepip")
+SKIP += ("distutils",)
+STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+
+
+def in_stdlib(module: object) -> bool:
+    """True for built-in modules and for modules whose file is in the standard library's folder."""
+    path = getattr(module, "__file__", None)
+    if path is None:
+        return True
+    path = Path(path).resolve()
+    return STDLIB in path.parents and "site-packages" not in path.parts
 
 
 def stdlib_modules() -> list[str]:
@@ -67,13 +80,16 @@ def corpus() -> str:
             module = importlib.import_module(name)
         except Exception:  # noqa: BLE001 - platform-specific or optional modules
             continue
+        if not in_stdlib(module):
+            continue
         docs = [module.__doc__]
         for _, obj in sorted(vars(module).items()):
             if getattr(obj, "__module__", None) != name:
                 continue  # imported from elsewhere; counted where it is defined
             docs.append(getattr(obj, "__doc__", None))
             if inspect.isclass(obj):
-                docs += [getattr(member, "__doc__", None) for _, member in sorted(vars(obj).items())]
+                members = sorted(vars(obj).items())
+                docs += [getattr(member, "__doc__", None) for _, member in members]
         for doc in docs:
             for text in paragraphs(doc):
                 if text not in seen:
