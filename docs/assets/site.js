@@ -35,8 +35,9 @@ function typesetMath() {
     },
     { rootMargin: "100% 0px" },
   );
-  // What is on the first screens is typeset at once, so the page does not jump after it appears.
-  const near = 2 * window.innerHeight;
+  // What is on the first screen is typeset at once, so the page does not jump after it appears;
+  // the observer does the next screen in a task of its own, below what the reader sees.
+  const near = window.innerHeight;
   for (const el of blocks) {
     if (el.getBoundingClientRect().top < near) typeset(el);
     else observer.observe(el);
@@ -54,9 +55,26 @@ function nameDialogs() {
   }
 }
 
+// The language menu links each page to its own translation (the i18n plugin works the link out
+// when it builds the page). Material would instead look the page up in the other language's
+// sitemap, whose addresses carry the configured site_url; served from any other address or port
+// that lookup misses and the reader lands on the other language's home page. Follow the link.
+function keepLanguageLinks() {
+  document.addEventListener(
+    "click",
+    (event) => {
+      if (event.target instanceof Element && event.target.closest("a.md-select__link[hreflang]")) {
+        event.stopPropagation();
+      }
+    },
+    true,
+  );
+}
+
 function setUpPage() {
   typesetMath();
   nameDialogs();
+  keepLanguageLinks();
 }
 
 // Deferred scripts run once the page is parsed, usually before its first paint: typesetting here

@@ -111,7 +111,11 @@ def execute(source: Path, destination: Path) -> None:
     try:
         with tempfile.TemporaryDirectory() as workdir:
             client = NotebookClient(
-                nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": workdir}}
+                nb,
+                config=_kernel_config(workdir),
+                kernel_name="python3",
+                timeout=600,
+                resources={"metadata": {"path": workdir}},
             )
             try:
                 client.execute()
@@ -138,6 +142,22 @@ def execute(source: Path, destination: Path) -> None:
     tmp = destination.with_suffix(".tmp")
     nbformat.write(nb, tmp)
     tmp.replace(destination)
+
+
+def _kernel_config(workdir: str):
+    """Settings for the page's fresh kernel: talk to the build over sockets in ``workdir``.
+
+    Over TCP (the default) every kernel warns that its traffic is unencrypted; Unix sockets in the
+    page's own temporary folder are private and keep the build's output clean. Windows has no Unix
+    sockets there, so it keeps TCP.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(workdir, "kernel")
+    return config
 
 
 def _run_seconds(nb) -> float:
@@ -283,7 +303,23 @@ def _unique_heading_ids(html: str, page) -> str:
     return html
 
 
+# Math on a page's first screens is typeset before the page is first drawn; if KaTeX's fonts are
+# still on their way then, the text moves when they arrive (Chinese lesson 3's layout shifted by
+# 0.24). Pages with math that early preload the two fonts (see overrides/main.html); other pages
+# skip it, since the preload delays their largest paint.
+_TAGS = re.compile(r"<[^>]+>")
+_MATH = re.compile(r"\$[^$\s][^$]*\$|\\\(|\\\[")
+FIRST_SCREENS = 2000  # characters of text: about two phone screens of prose
+
+
+def math_near_top(html: str) -> bool:
+    """True if the text of ``html`` has math within its first ``FIRST_SCREENS`` characters."""
+    text = html_lib.unescape(_TAGS.sub("", html))
+    return bool(_MATH.search(" ".join(text.split())[:FIRST_SCREENS]))
+
+
 def on_page_content(html: str, page, config, files) -> str:
+    page.meta["math_near_top"] = math_near_top(html)
     if not is_lesson(page):
         return html
     html = _STYLE.sub("", html)

@@ -186,3 +186,23 @@ def test_lessons_do_not_shift_while_loading(lang: str, base_url: str, site_dir: 
     assert shifts, "no lesson pages were built"
     moved = {name: value for name, value in shifts.items() if value >= 0.05}
     assert not moved, f"pages whose layout shifted while loading (good is < 0.1): {moved}"
+
+
+@pytest.mark.parametrize(
+    ("start", "lang", "expected"),
+    [
+        ("lessons/03-linear-regression/", "zh", "zh/lessons/03-linear-regression/"),
+        ("zh/lessons/09-recurrent-networks-lstm/", "en", "lessons/09-recurrent-networks-lstm/"),
+        ("glossary/", "zh", "zh/glossary/"),
+    ],
+)
+def test_language_switch_opens_the_same_page(start, lang, expected, base_url, open_page):
+    """The language menu leads to the page's translation, on any address the site is served from."""
+    page, visit = open_page(base_url + start)
+    page.locator(".md-header__option .md-select").first.hover()
+    link = page.locator(f"a.md-select__link[hreflang={lang}]").first
+    link.wait_for(state="visible")
+    link.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == base_url + expected
+    assert visit.failed == [] and visit.console_errors == [], (visit.failed, visit.console_errors)
