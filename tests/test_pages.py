@@ -137,6 +137,26 @@ def test_headings_get_unique_readable_ids_that_the_toc_follows():
     assert [toc[0].id] + [c.id for c in toc[0].children] == ids
 
 
+def test_size_hints_go_on_top_level_cells_only():
+    """site.css estimates the height of a cell not yet laid out from the numbers the hook writes."""
+    png = (
+        b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + (800).to_bytes(4, "big") + (400).to_bytes(4, "big")
+    )
+    html = (
+        '<div class="jp-Notebook"><div class="jp-Cell jp-MarkdownCell"><p>ab 中文</p></div>'
+        '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell jp-CodeCell">'
+        '<pre>a = 1\nb = 2</pre><div><pre>3</pre></div><img src="figure-1.png"></div></div></div>'
+    )
+    out = load_hook()._size_hints(html, {"figure-1.png": png})
+    styles = re.findall(r'<div class="jp-Cell[^"]*"( style="[^"]*")?>', out)
+    assert styles == [
+        ' style="--lines: 0; --chars: 7; --aspect: 0.000"',  # "ab 中文": a Chinese character is 2
+        ' style="--lines: 3; --chars: 0; --aspect: 0.500"',
+        "",  # the nested copy of the cell is inside the estimate already
+    ]
+    assert re.sub(r' style="[^"]*"', "", out) == html
+
+
 CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef"
 CHINESE = sorted(DOCS.rglob("*.zh.md"))
 

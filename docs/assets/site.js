@@ -25,25 +25,36 @@ function typesetMath() {
   ).filter((el) => HAS_MATH.test(el.textContent));
   const typeset = (el) => renderMathInElement(el, MATH_OPTIONS);
   if (!("IntersectionObserver" in window)) return blocks.forEach(typeset);
+
+  // Blocks coming near the screen are typeset a few milliseconds at a time, so that no single
+  // task keeps the page from answering a tap or a scroll.
+  const queue = [];
+  const drain = () => {
+    const end = performance.now() + 10;
+    while (queue.length && performance.now() < end) typeset(queue.shift());
+    if (queue.length) setTimeout(drain, 0);
+  };
   const observer = new IntersectionObserver(
     (entries) => {
+      const idle = queue.length === 0;
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
         observer.unobserve(entry.target);
-        typeset(entry.target);
+        queue.push(entry.target);
       }
+      if (idle && queue.length) setTimeout(drain, 0);
     },
     { rootMargin: "100% 0px" },
   );
-  // What is on the first screen is typeset at once, so the page does not jump after it appears;
-  // the observer does the next screen in a task of its own, below what the reader sees.
-  const near = window.innerHeight;
+  // What is on the first screen is typeset at once, before the page is first drawn, so it does
+  // not jump after it appears; the rest, the next screen first, goes through the queue.
   for (const el of blocks) {
-    if (el.getBoundingClientRect().top < near) typeset(el);
+    if (el.getBoundingClientRect().top < window.innerHeight) typeset(el);
     else observer.observe(el);
   }
   window.addEventListener("beforeprint", () => {
     observer.disconnect();
+    queue.length = 0;
     blocks.forEach(typeset);
   });
 }

@@ -27,6 +27,7 @@ import platform
 import posixpath
 import re
 import tempfile
+import unicodedata
 import zipfile
 from datetime import datetime
 from importlib import metadata
@@ -257,6 +258,54 @@ _HEADING = re.compile(
 )
 
 
+_DIV_TAG = re.compile(r"<div\b[^>]*>|</div>")
+_PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S)
+_FIGURE_SRC = re.compile(r'src="(figure-\d+\.(?:png|jpg|svg))"')
+
+
+def _size_hints(html: str, figures: dict[str, bytes]) -> str:
+    """Give each notebook cell the numbers site.css turns into an estimate of its height.
+
+    Cells far from the screen are not laid out (``content-visibility: auto``) and count as their
+    estimated height until they are. With one estimate for all (a guess of 12em), the page grew by
+    several screens as the reader scrolled, the scroll bar jumped, and a link to the footer landed
+    short. Code is not wrapped, so its lines are counted; figures keep their aspect ratio; prose
+    wraps with the screen's width, so its characters are counted.
+    """
+    cells, stack = [], []  # (start, end, tag) of each top-level cell; the open divs
+    for match in _DIV_TAG.finditer(html):
+        if match[0] != "</div>":
+            is_cell = re.search(r'class="jp-Cell\b', match[0]) is not None
+            top = is_cell and not any(cell for _, cell in stack)
+            stack.append((match, is_cell and top))
+        elif stack:
+            opened, top = stack.pop()
+            if top:
+                cells.append((opened.start(), match.end(), opened[0]))
+    out, at = [], 0
+    for start, end, tag in cells:
+        cell = html[start:end]
+        lines = sum(pre.count("\n") + 1 for pre in _PRE.findall(cell))
+        aspect = sum(_aspect(figures.get(name, b"")) for name in _FIGURE_SRC.findall(cell))
+        chars = 0  # in widths of a Latin letter: a Chinese character counts twice
+        if "jp-MarkdownCell" in tag:
+            text = " ".join(html_lib.unescape(_TAGS.sub(" ", cell)).split())
+            chars = len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+        style = f' style="--lines: {lines}; --chars: {chars}; --aspect: {aspect:.3f}"'
+        out += [html[at:start], tag[:-1], style, ">"]
+        at = start + len(tag)
+    return "".join(out) + html[at:]
+
+
+def _aspect(image: bytes) -> float:
+    """Height over width of a PNG (read from its header) or an SVG (from its viewBox)."""
+    if image[:8] == b"\x89PNG\r\n\x1a\n":
+        width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+        return height / width if width else 0.0
+    box = re.search(rb'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', image[:2000])
+    return float(box[2]) / float(box[1]) if box and float(box[1]) else 0.6
+
+
 def _slug(text: str) -> str:
     # Python-Markdown's default slugify drops every non-ASCII letter, which leaves Chinese headings
     # with an empty id; keep letters of any script instead.
@@ -347,6 +396,7 @@ def on_page_content(html: str, page, config, files) -> str:
 
     html = _IMAGE.sub(to_file, html)
     page.lesson_figures = figures
+    html = _size_hints(html, dict(figures))
 
     b = page.lesson_build
     notebook = Path(page.file.dest_uri).parent.name + ".ipynb"
