@@ -169,21 +169,31 @@ new PerformanceObserver((list) => {
 """
 
 
-@pytest.mark.parametrize("lang", ["", "zh/"])
-def test_lessons_do_not_shift_while_loading(lang: str, base_url: str, site_dir: Path, browser):
+def on_each_lesson(browser, base_url: str, site_dir: Path, lang: str, measure, init_script=""):
+    """``measure(page)`` for every lesson of a language, loaded on a phone-sized screen."""
     context = browser.new_context(viewport={"width": 412, "height": 823}, device_scale_factor=1.75)
-    context.add_init_script(LAYOUT_SHIFTS)
-    shifts = {}
+    if init_script:
+        context.add_init_script(init_script)
+    results = {}
     try:
         for index in sorted((site_dir / lang / "lessons").glob("[0-9][0-9]-*/index.html")):
             page = context.new_page()
             page.goto(f"{base_url}{lang}lessons/{index.parent.name}/", wait_until="load")
-            page.wait_for_timeout(1000)
-            shifts[index.parent.name] = round(page.evaluate("window.__shift"), 3)
+            results[index.parent.name] = measure(page)
             page.close()
     finally:
         context.close()
-    assert shifts, "no lesson pages were built"
+    assert results, "no lesson pages were built"
+    return results
+
+
+@pytest.mark.parametrize("lang", ["", "zh/"])
+def test_lessons_do_not_shift_while_loading(lang: str, base_url: str, site_dir: Path, browser):
+    def measure(page):
+        page.wait_for_timeout(1000)
+        return round(page.evaluate("window.__shift"), 3)
+
+    shifts = on_each_lesson(browser, base_url, site_dir, lang, measure, LAYOUT_SHIFTS)
     moved = {name: value for name, value in shifts.items() if value >= 0.05}
     assert not moved, f"pages whose layout shifted while loading (good is < 0.1): {moved}"
 
@@ -217,22 +227,15 @@ def test_estimated_page_height_is_close_to_the_real_one(lang, base_url, site_dir
     scrolling to the footer, landed on the page behind it. The estimate from each cell's lines,
     figures and characters must stay within 15 %.
     """
-    context = browser.new_context(viewport={"width": 412, "height": 823})
-    off = {}
-    try:
-        for index in sorted((site_dir / lang / "lessons").glob("[0-9][0-9]-*/index.html")):
-            page = context.new_page()
-            page.goto(f"{base_url}{lang}lessons/{index.parent.name}/", wait_until="load")
-            estimated = page.evaluate("document.documentElement.scrollHeight")
-            page.add_style_tag(content=".jp-Cell { content-visibility: visible !important; }")
-            page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-            page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
-            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
-            real = page.evaluate("document.documentElement.scrollHeight")
-            off[index.parent.name] = round(estimated / real - 1, 3)
-            page.close()
-    finally:
-        context.close()
-    assert off, "no lesson pages were built"
+
+    def measure(page):
+        estimated = page.evaluate("document.documentElement.scrollHeight")
+        page.add_style_tag(content=".jp-Cell { content-visibility: visible !important; }")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        return round(estimated / page.evaluate("document.documentElement.scrollHeight") - 1, 3)
+
+    off = on_each_lesson(browser, base_url, site_dir, lang, measure)
     far = {name: value for name, value in off.items() if abs(value) > 0.15}
     assert not far, f"estimated height off by more than 15 % (estimate / real - 1): {far}"
