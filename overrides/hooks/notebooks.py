@@ -258,6 +258,7 @@ _HEADING = re.compile(
 )
 
 
+_TAGS = re.compile(r"<[^>]+>")
 _DIV_TAG = re.compile(r"<div\b[^>]*>|</div>")
 _PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S)
 _FIGURE_SRC = re.compile(r'src="(figure-\d+\.(?:png|jpg|svg))"')
@@ -356,7 +357,6 @@ def _unique_heading_ids(html: str, page) -> str:
 # still on their way then, the text moves when they arrive (Chinese lesson 3's layout shifted by
 # 0.24). Pages with math that early preload the two fonts (see overrides/main.html); other pages
 # skip it, since the preload delays their largest paint.
-_TAGS = re.compile(r"<[^>]+>")
 _MATH = re.compile(r"\$[^$\s][^$]*\$|\\\(|\\\[")
 FIRST_SCREENS = 2000  # characters of text: about two phone screens of prose
 
