@@ -292,8 +292,10 @@ def _size_hints(html: str, figures: dict[str, bytes]) -> str:
         if "jp-MarkdownCell" in tag:
             text = " ".join(html_lib.unescape(_TAGS.sub(" ", cell)).split())
             chars = len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
-        style = f' style="--lines: {lines}; --chars: {chars}; --aspect: {aspect:.3f}"'
-        out += [html[at:start], tag[:-1], style, ">"]
+        hints = {"--lines": lines, "--chars": chars, "--aspect": round(aspect, 3)}
+        # A number left out counts as 0 in site.css; writing only the others keeps the page small.
+        style = ";".join(f"{name}:{value}" for name, value in hints.items() if value)
+        out += [html[at:start], tag[:-1], f' style="{style}"' if style else "", ">"]
         at = start + len(tag)
     return "".join(out) + html[at:]
 
