@@ -19,7 +19,7 @@ class History:
 
     train_loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
 
 
 @torch.no_grad()
@@ -53,8 +53,8 @@ def fit(
     lr: float = 1e-2,
     batch_size: int = 64,
     weight_decay: float = 1e-4,
-    X_test: torch.Tensor | None = None,
-    y_test: torch.Tensor | None = None,
+    X_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
     seed: int = 0,
 ) -> History:
     """Train ``model`` to classify ``X_train`` ``(N, ...)`` into the labels ``y_train`` ``(N,)``.
@@ -62,6 +62,10 @@ def fit(
     Cross-entropy loss, AdamW, and a one-cycle schedule that warms the learning rate up to ``lr``
     and anneals it to almost zero by the last step. The data are reshuffled every epoch with a
     generator seeded by ``seed``, so two runs with the same seed match.
+
+    With ``X_val`` and ``y_val`` (a validation split carved from the training data, see
+    ``lessons.data.carve_validation``) it also records the accuracy on them after each epoch; the
+    test set is read once, after training, by the caller.
 
     >>> X = torch.randn(64, 2); y = (X[:, 0] > 0).long()
     >>> history = fit(nn.Linear(2, 2), X, y, epochs=30, lr=0.1, batch_size=16)
@@ -105,6 +109,6 @@ def fit(
             total += loss.item() * batch.numel()
         history.train_loss.append(total / n)
         history.train_accuracy.append(accuracy(model, X_train, y_train))
-        if X_test is not None and y_test is not None:
-            history.test_accuracy.append(accuracy(model, X_test, y_test))
+        if X_val is not None and y_val is not None:
+            history.val_accuracy.append(accuracy(model, X_val, y_val))
     return history

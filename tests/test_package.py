@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from lessons import pick_device, seed_everything
-from lessons.data import load_digits_split
+from lessons.data import carve_validation, load_digits_split
 from lessons.train import accuracy, fit
 
 
@@ -58,19 +58,21 @@ def test_digits_split_is_stratified_and_fixed():
 
 def test_fit_is_deterministic_and_learns_the_digits():
     split = load_digits_split()
+    X_train, y_train, X_val, y_val = carve_validation(split.X_train, split.y_train)
 
     def run() -> tuple[list[float], float]:
         torch.manual_seed(0)
         model = nn.Linear(64, 10)
         history = fit(
             model,
-            split.X_train,
-            split.y_train,
+            X_train,
+            y_train,
             epochs=3,
             lr=0.05,
-            X_test=split.X_test,
-            y_test=split.y_test,
+            X_val=X_val,
+            y_val=y_val,
         )
+        assert len(history.val_accuracy) == 3
         return history.train_loss, accuracy(model, split.X_test, split.y_test)
 
     (loss_a, acc_a), (loss_b, acc_b) = run(), run()
