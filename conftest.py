@@ -1,13 +1,82 @@
 """Sybil wiring: run every ```python cell of every page under docs/ (one namespace per page, cells
-in order) and every >>> example in the lessons package's docstrings."""
+in order) and every >>> example in the lessons package's docstrings.
 
+A lesson page's cells run as in a notebook (a cell's last expression is shown), and what they print
+is kept; one more test at the end of the page applies the evidence rule (tools/evidence.py): each
+measured-looking number in its prose must be printed by that run or written in its code.
+"""
+
+import ast
+import contextlib
+import importlib.util
+import io
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # figures render off-screen; plt.show() is a no-op
 
-from sybil import Sybil  # noqa: E402
-from sybil.parsers.markdown import PythonCodeBlockParser  # noqa: E402
+from sybil import Region, Sybil  # noqa: E402
+from sybil.parsers.markdown import CodeBlockParser  # noqa: E402
 from sybil.parsers.rest import DocTestParser  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "evidence", Path(__file__).parent / "tools" / "evidence.py"
+)
+evidence = sys.modules["evidence"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(evidence)
+
+OUTPUTS = "__page_outputs__"  # where a page's namespace keeps its code and printed outputs
+
+
+class _Tee(io.StringIO):
+    """Writes to the terminal's stream (pytest captures it) and keeps a copy."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text):
+        self.stream.write(text)
+        return super().write(text)
+
+
+def run_cell(example) -> None:
+    """Run one cell like a notebook does, keeping its code and what it prints."""
+    __tracebackhide__ = True
+    source = "\n" * (example.line + example.parsed.line_offset) + example.parsed
+    tree = ast.parse(source, example.path)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    namespace = example.namespace
+    kept = namespace.setdefault(OUTPUTS, [])
+    kept.append(str(example.parsed))
+    out = _Tee(sys.stdout)
+    with contextlib.redirect_stdout(out):
+        exec(compile(tree, example.path, "exec"), namespace)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), example.path, "eval"), namespace)
+            if value is not None:
+                print(repr(value))
+    namespace.pop("__builtins__", None)
+    kept.append(out.getvalue())
+
+
+def check_evidence(example) -> None:
+    """Fail if a measured-looking number in the page's prose is in none of its code or outputs."""
+    missing = evidence.unbacked(example.document.text, example.namespace.get(OUTPUTS, []))
+    if missing:
+        lines = "\n".join(f"  line {c.line}: {c.text}" for c in missing)
+        raise AssertionError(
+            f"{len(missing)} number(s) in the prose that no output or code of this page contains "
+            f"(print them from a cell, or cut them):\n{lines}"
+        )
+
+
+def evidence_parser(document):
+    """One more example at the end of each lesson page: the evidence check."""
+    if "lessons" in Path(document.path).parts:
+        end = len(document.text)
+        yield Region(end, end, None, check_evidence)
 
 
 def _close_figures(namespace):
@@ -17,7 +86,10 @@ def _close_figures(namespace):
 
 
 pages = Sybil(
-    parsers=[PythonCodeBlockParser()], patterns=["*.md"], path="docs", teardown=_close_figures
+    parsers=[CodeBlockParser(language="python", evaluator=run_cell), evidence_parser],
+    patterns=["*.md"],
+    path="docs",
+    teardown=_close_figures,
 )
 docstrings = Sybil(parsers=[DocTestParser()], patterns=["*.py"], path="lessons")
 

@@ -180,3 +180,29 @@ def test_chinese_prose_reads_as_chinese(page: Path):
     # A line break between two Chinese characters renders as a space in the browser.
     wraps = re.findall(rf"[{CJK}]\n[ \t]*[{CJK}]", prose)
     assert not wraps, f"hard-wrapped Chinese lines (join them): {wraps[:5]}"
+
+
+@pytest.mark.parametrize("page", LESSONS[:1] + [LESSONS[0].with_suffix(".zh.md")], ids=str)
+def test_download_notebook_says_how_long_it_ran(page: Path):
+    build = {"seconds": 9.87, "cpus": 2, "python": "3.11.7", "torch": "2.13.0"}
+    nb = nbformat.reads(load_hook().notebook_for_download(page, build), as_version=4)
+    assert nb.cells[0].source.startswith("# "), "the title stays first"
+    assert "9.9" in nb.cells[1].source and "2" in nb.cells[1].source
+    assert [c.source for c in nb.cells if c.cell_type == "code"] == code_cells(page)
+
+
+SOURCES = {"en": "## Sources", "zh": "## 参考文献"}
+
+
+@pytest.mark.parametrize("page", LESSONS + [p.with_suffix(".zh.md") for p in LESSONS], ids=str)
+def test_every_lesson_ends_with_its_sources(page: Path):
+    """The last section names the primary papers and books behind the lesson, each with a year."""
+    prose = "\n".join(c.source for c in jupytext.read(page).cells if c.cell_type == "markdown")
+    heading = SOURCES["zh" if page.name.endswith(".zh.md") else "en"]
+    sections = re.split(r"^(?=## )", prose, flags=re.M)
+    last = sections[-1]
+    assert last.startswith(heading + "\n"), f"the last section must be {heading!r}"
+    entries = re.findall(r"^[-*] (.+)$", last, re.M)
+    assert entries, "list the sources as bullet points"
+    for entry in entries:
+        assert re.search(r"\((?:1[89]|20)\d\d[a-z]?\)", entry), f"no (year) in: {entry[:80]}"

@@ -178,9 +178,31 @@ def _iso(stamp: str) -> str:
     return stamp.replace("Z", "+00:00")
 
 
-def notebook_for_download(source: Path) -> str:
-    """The page as a plain ``.ipynb`` without outputs, made by jupytext from the same file."""
+NOTEBOOK_NOTE = {
+    "en": "*When this site was built, this notebook ran top to bottom in {seconds:.1f} s on "
+    "{cpus} CPU cores (Python {python}, PyTorch {torch}).*",
+    "zh": "*构建本站时，这个笔记本从头到尾运行耗时 {seconds:.1f} 秒，用 {cpus} 个 CPU 核"
+    "（Python {python}，PyTorch {torch}）。*",
+}
+
+
+def notebook_for_download(source: Path, build: dict | None = None) -> str:
+    """The page as a plain ``.ipynb`` without outputs, made by jupytext from the same file.
+
+    With ``build`` (the run's seconds, cores and versions, as the page shows them) the notebook
+    says under its title how long it ran when the site was built.
+    """
     nb = jupytext.read(source)
+    if build is not None:
+        lang = "zh" if source.name.endswith(".zh.md") else "en"
+        note = nbformat.v4.new_markdown_cell(NOTEBOOK_NOTE[lang].format(**build))
+        first = nb.cells[0] if nb.cells else None
+        at = 1 if first is not None and first.cell_type == "markdown" else 0
+        if at and "\n" in first.source.strip():  # the title shares its cell with prose
+            title, rest = first.source.split("\n", 1)
+            first.source = title
+            nb.cells.insert(1, nbformat.v4.new_markdown_cell(rest.strip()))
+        nb.cells.insert(at, note)
     nb.metadata.pop("jupytext", None)
     nb.metadata["language_info"] = {"name": "python"}
     return nbformat.writes(nb)
@@ -452,7 +474,9 @@ def on_post_page(output: str, page, config) -> str:
         for name, data in page.lesson_figures:
             (folder / name).write_bytes(data)
         notebook = folder / (folder.name + ".ipynb")
-        notebook.write_text(notebook_for_download(page.lesson_source), encoding="utf-8")
+        notebook.write_text(
+            notebook_for_download(page.lesson_source, page.lesson_build), encoding="utf-8"
+        )
     return output
 
 
