@@ -238,15 +238,17 @@ class DQNConfig:
     tau: float = 1.0
     """Fraction of the way the target network moves towards the online one per target update."""
     target_every: int = 128
-    """Updates between target updates (tau 1 and target_every 100: a hard copy every 100)."""
+    """Updates between target updates (tau 1, target_every 128: a hard copy every 128 updates)."""
     max_grad_norm: float = 10.0
     """Gradients with a larger norm are scaled down to it; 0 turns clipping off."""
     double: bool = True
     """Double DQN targets (choose with the online network, evaluate with the target one)."""
     solve_return: float = 475.0
-    """Solved when the last ``solve_window`` training episodes average at least this return."""
+    """Solved when ``eval_episodes`` greedy episodes average at least this (CartPole-v1's 475)."""
     solve_window: int = 20
-    """Consecutive training episodes averaged for the solve test."""
+    """The greedy test is tried once the last this-many training episodes average solve_return."""
+    eval_episodes: int = 100
+    """Greedy episodes (no exploration) of the solve test; Gym's standard is 100."""
     stop_when_solved: bool = True
     """Stop training as soon as the run is solved."""
     seed: int = 0
@@ -260,9 +262,11 @@ def train_dqn(config: DQNConfig, progress: bool = False) -> dict[str, Any]:
 
     Returns a dict: "online", the trained QNetwork; "returns", the return of every finished
     training episode; "episode_ends", the environment step at which each ended; "solved_at", the
-    step at which the last ``solve_window`` returns first averaged ``solve_return`` or more (None if
-    never); "steps", the environment steps taken. Runs on one CPU thread: the network is tiny, and
-    one thread gives the same numbers on every machine.
+    step at which the run was solved (None if never): ``eval_episodes`` greedy episodes averaged
+    ``solve_return`` or more, a test tried whenever the last ``solve_window`` training returns
+    average that much, at most once per ``solve_window`` episodes; "steps", the environment steps
+    taken. Runs on one CPU thread: the network is tiny, and one thread gives the same numbers on
+    every machine.
     """
     device = torch.device(config.device)
     threads = torch.get_num_threads()
@@ -276,6 +280,7 @@ def train_dqn(config: DQNConfig, progress: bool = False) -> dict[str, Any]:
     buffer = ReplayBuffer(config.buffer_size, obs_size, seed=config.seed)
     rng = np.random.default_rng(config.seed)  # for exploration
     returns, episode_ends, solved_at, updates = [], [], None, 0
+    next_test = config.solve_window  # the episode count at which the greedy test may next be tried
     obs, _ = env.reset(seed=config.seed)
     episode_return, step = 0.0, 0
     steps = range(1, config.steps + 1)
@@ -302,9 +307,15 @@ def train_dqn(config: DQNConfig, progress: bool = False) -> dict[str, Any]:
                 returns.append(episode_return)
                 episode_ends.append(step)
                 obs, episode_return = env.reset()[0], 0.0
-                window = returns[-config.solve_window :]
-                if len(window) == config.solve_window and solved_at is None:
-                    if sum(window) / len(window) >= config.solve_return:
+                recent = returns[-config.solve_window :]
+                if (
+                    solved_at is None
+                    and len(returns) >= next_test
+                    and sum(recent) / len(recent) >= config.solve_return
+                ):  # training looks solved: test the greedy policy (at most once per window)
+                    next_test = len(returns) + config.solve_window
+                    test = greedy_returns(online, config.eval_episodes, seed=config.seed + 10**6)
+                    if test.mean() >= config.solve_return:
                         solved_at = step
                         if config.stop_when_solved:
                             break
@@ -353,6 +364,7 @@ def _check_config(config: DQNConfig) -> None:
         ("lr_decay_steps", "environment steps"),
         ("target_every", "updates between target updates"),
         ("solve_window", "episodes"),
+        ("eval_episodes", "greedy episodes"),
     ]:
         _positive_int(name, getattr(config, name), meaning)
     rules = [  # (field, whether its value is valid, what it accepts)
@@ -377,15 +389,17 @@ def _check_config(config: DQNConfig) -> None:
 def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
     """Train lesson 12's Double DQN on CartPole-v1 at ``config``'s budget and report the result.
 
-    Seeds everything with ``config.seed``, trains with ``train_dqn`` until solved (the last
-    ``solve_window`` training episodes, exploration included, average ``solve_return`` or more) or
-    until ``config.steps`` environment steps, then plays 20 greedy episodes with the final network.
-    Same seed, same machine: the same numbers.
+    Seeds everything with ``config.seed`` and trains with ``train_dqn`` until solved
+    (``eval_episodes`` greedy episodes average ``solve_return`` or more; Gym's standard for
+    CartPole-v1 is 100 episodes and 475) or until ``config.steps`` environment steps. Then it plays
+    ``eval_episodes`` fresh greedy episodes, not the ones the solve test saw, with the final
+    network. Same seed, same machine: the same numbers.
 
     Returns plain floats: ``solved`` (1.0 or 0.0), ``steps_to_solve`` (environment steps when
     solved; 0.0 if not), ``steps`` (environment steps taken), ``episodes`` (training episodes),
-    ``last20_mean`` (mean return of the last ``solve_window`` training episodes), ``greedy_mean``
-    (mean return of 20 greedy episodes with the final network) and ``seconds`` (training time).
+    ``last20_mean`` (mean return of the last ``solve_window`` training episodes, exploration
+    included), ``greedy_mean`` (mean return of the fresh greedy episodes) and ``seconds``
+    (training time).
     """
     _check_config(config)
     seed_everything(config.seed)
@@ -399,33 +413,39 @@ def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
     seconds = time.perf_counter() - start
     returns = out["returns"]
     last = returns[-config.solve_window :]
+    fresh = greedy_returns(out["online"], config.eval_episodes, seed=config.seed + 2 * 10**6)
     return {
         "solved": float(out["solved_at"] is not None),
         "steps_to_solve": float(out["solved_at"] or 0),
         "steps": float(out["steps"]),
         "episodes": float(len(returns)),
         "last20_mean": float(np.mean(last)) if last else 0.0,
-        "greedy_mean": float(greedy_returns(out["online"], 20, seed=10_000 + config.seed).mean()),
+        "greedy_mean": float(fresh.mean()),
         "seconds": seconds,
     }
 
 
-def greedy_returns(net: nn.Module, episodes: int = 20, seed: int = 0) -> np.ndarray:
-    """Returns of ``episodes`` CartPole-v1 episodes played greedily (ε = 0) by Q-network ``net``."""
+def greedy_returns(net: nn.Module, episodes: int = 100, seed: int = 0) -> np.ndarray:
+    """Returns of ``episodes`` CartPole-v1 episodes played greedily (ε = 0) by Q-network ``net``.
+
+    Episode i starts from ``reset(seed=seed + i)``. The episodes run side by side, so that one
+    forward pass of ``net`` picks the actions of all those still going.
+    """
     _positive_int("episodes", episodes)
-    env = gym.make("CartPole-v1")
+    envs = [gym.make("CartPole-v1") for _ in range(episodes)]
+    obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])
     device = next(net.parameters()).device
-    returns = np.zeros(episodes)
+    returns, running = np.zeros(episodes), np.ones(episodes, dtype=bool)
     with torch.no_grad():
-        for episode in range(episodes):
-            obs, _ = env.reset(seed=seed + episode)
-            done = False
-            while not done:
-                action = int(net(torch.as_tensor(obs, device=device)[None]).argmax())
-                obs, reward, terminated, truncated, _ = env.step(action)
-                returns[episode] += reward
-                done = terminated or truncated
-    env.close()
+        while running.any():
+            playing = np.flatnonzero(running)
+            actions = net(torch.as_tensor(obs[playing], device=device)).argmax(dim=1).tolist()
+            for i, action in zip(playing, actions, strict=True):
+                obs[i], reward, terminated, truncated, _ = envs[i].step(action)
+                returns[i] += reward
+                running[i] = not (terminated or truncated)
+    for env in envs:
+        env.close()
     return returns
 
 
