@@ -113,8 +113,8 @@ def train_classifier(
 class SoftmaxConfig:
     """Full-budget training of lesson 5's softmax regression on the digits.
 
-    A linear model has no width or depth to tune: what moves its test accuracy is how long it
-    trains and how strongly weight decay holds its weights back from fitting every training digit.
+    A linear model has no width or depth to choose; its settings are how long it trains and how
+    strongly weight decay holds its weights back from fitting every training digit.
     """
 
     epochs: int = 100
@@ -124,7 +124,7 @@ class SoftmaxConfig:
     batch_size: int = 64
     """Digits per optimizer step."""
     weight_decay: float = 0.1
-    """AdamW's decoupled weight decay: each step shrinks the weights by lr × weight_decay."""
+    """AdamW's decoupled weight decay: each step multiplies the weights by 1 - lr × weight_decay."""
     seed: int = 0
     """Seed for every random number generator the run uses."""
     device: str = "cpu"
