@@ -66,4 +66,4 @@ def test_learns_the_digits():
     seed_everything(0)
     model = SoftmaxRegression(in_features=64, n_classes=10)
     fit(model, split.X_train, split.y_train, epochs=20, lr=0.2, batch_size=64, seed=0)
-    assert accuracy(model, split.X_test, split.y_test) >= 0.96
+    assert accuracy(model, split.X_test, split.y_test) > 0.96  # the page says "over 96 %"
