@@ -8,12 +8,8 @@ import torch
 from torch import nn
 
 from lessons import seed_everything
-from lessons.mlp import MLP, TAUGHT_IN
+from lessons.mlp import MLP
 from lessons.plot import confusion_matrix, show_confusion, show_digits
-
-
-def test_taught_in_names_lesson_7():
-    assert TAUGHT_IN == {"MLP": "07-fully-connected-networks"}
 
 
 @pytest.mark.parametrize(
