@@ -74,6 +74,14 @@ def test_display_math_and_headings_are_not_prose():
     assert evidence.claims(page) == []
 
 
+def test_the_sources_section_quotes_papers_and_is_not_checked():
+    page = (
+        "It took 2.5 s.\n\n## Sources\n\n"
+        "| | paper | ours |\n| --- | --- | --- |\n| dropout | 0.1 | none |\n"
+    )
+    assert [c.text for c in evidence.claims(page)] == ["2.5 s"]
+
+
 def test_thousands_separators_and_scientific_notation_back_a_claim():
     page = "We train for 2,000 steps with a rate of 0.001.\n"
     assert evidence.unbacked(page, ["steps = 2_000\nlr = 1e-3\n"]) == []

@@ -14,6 +14,8 @@ What counts as measured-looking (in English and Chinese prose, inline math inclu
 
 What passes by rule, not by list:
 
+- the closing "Sources" section (``## Sources``, ``## 参考文献``), which quotes the papers' own
+  settings and results, not this page's run;
 - sizes written as ``8×8``, versions (``2.13.0``, ``PyTorch 2.2``), arXiv ids, section, equation,
   table and lesson numbers, and anything in display math, inline code, links or headings;
 - plain integers that are not a count of training work (years, lesson numbers, layer widths).
@@ -51,6 +53,9 @@ _NAME_BEFORE = re.compile(
 )
 
 
+SOURCES = re.compile(r"^## (?:Sources|参考文献)\s*$")
+
+
 @dataclass(frozen=True)
 class Claim:
     """One measured-looking number in prose: its text, its value and how many decimals it shows."""
@@ -72,6 +77,8 @@ def prose_of(page_text: str) -> list[tuple[int, str]]:
             if n > 1 and stripped == "---":
                 in_front = False
             continue
+        if not in_code and SOURCES.match(stripped):
+            break  # the papers' numbers, quoted, not measured here
         if stripped.startswith("```"):
             in_code = not in_code
             continue
