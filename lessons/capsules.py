@@ -119,6 +119,7 @@ def route(u_hat: torch.Tensor, iterations: int = 3) -> tuple[torch.Tensor, torch
     Also returns the last round's coupling coefficients c (B, n_in, n_out).
     Every child starts by sharing itself out equally over the parents. After each round, a child
     sends more to the parents whose output agrees with its vote (a large dot product u_hat . v).
+    A shortcut: gradients flow through the last round only (the authors' code uses every round).
     """
     check_int("iterations", iterations, 1)
     if u_hat.ndim != 4:
@@ -126,7 +127,7 @@ def route(u_hat: torch.Tensor, iterations: int = 3) -> tuple[torch.Tensor, torch
     b = torch.zeros(u_hat.shape[:3], device=u_hat.device)  # routing logits (B, n_in, n_out)
     for r in range(iterations):
         last = r == iterations - 1
-        votes = u_hat if last else u_hat.detach()  # gradients flow through the last round only
+        votes = u_hat if last else u_hat.detach()  # the earlier rounds only choose c
         c = torch.softmax(b, dim=2)  # coupling: each child's shares, summing to 1 over parents
         s = torch.einsum("bij,bijd->bjd", c, votes)  # weighted sum of the votes (B, n_out, d)
         v = squash(s)  # the parents' outputs (B, n_out, d)

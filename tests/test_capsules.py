@@ -70,6 +70,7 @@ def test_routing_favours_agreeing_votes():
 
 
 def test_gradients_flow_through_the_last_round_only():
+    """Our shortcut (the authors' TensorFlow code back-propagates through every round)."""
     torch.manual_seed(0)
     u_hat = torch.randn(1, 4, 3, 2, requires_grad=True)
     v, c = route(u_hat, 3)
@@ -78,6 +79,31 @@ def test_gradients_flow_through_the_last_round_only():
     last_round = squash((c.detach().unsqueeze(-1) * u_hat).sum(dim=1)).sum()
     expected = torch.autograd.grad(last_round, u_hat)[0]
     assert torch.allclose(u_hat.grad, expected, atol=1e-6)
+
+
+def test_multiply_adds_counted_by_hand_match_pytorchs_counter():
+    """Lesson 13 counts multiply-adds from the shapes; FlopCounterMode counts 2 FLOPs for each."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    def flops(function, *args):
+        with FlopCounterMode(display=False) as counter:
+            function(*args)
+        return counter.get_total_flops()
+
+    model = CapsNet()
+    x = torch.rand(1, 1, 8, 8)
+    with torch.no_grad():
+        maps = model.conv(x)
+        u = model.primary(maps)
+        u_hat = torch.einsum("ijdk,bik->bijd", model.digits.W, u)
+        v, _ = route(u_hat, 3)
+        assert flops(model.conv, x) == 2 * 128 * 1 * 3 * 3 * 8 * 8
+        assert flops(model.primary, maps) == 2 * 128 * 128 * 3 * 3 * 4 * 4
+        assert flops(torch.einsum, "ijdk,bik->bijd", model.digits.W, u) == 2 * 256 * 10 * 16 * 8
+        for rounds in (1, 2, 3):
+            assert flops(route, u_hat, rounds) == 2 * (2 * rounds - 1) * 256 * 10 * 16
+        decoder = 160 * 256 + 256 * 512 + 512 * 64
+        assert flops(model.decoder, v, torch.tensor([0])) == 2 * decoder
 
 
 def test_shapes_through_the_blocks():
