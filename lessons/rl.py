@@ -429,23 +429,29 @@ def greedy_returns(net: nn.Module, episodes: int = 100, seed: int = 0) -> np.nda
     """Returns of ``episodes`` CartPole-v1 episodes played greedily (ε = 0) by Q-network ``net``.
 
     Episode i starts from ``reset(seed=seed + i)``. The episodes run side by side, so that one
-    forward pass of ``net`` picks the actions of all those still going.
+    forward pass of ``net`` picks the actions of all those still going. Runs on one CPU thread,
+    like ``train_dqn``: for batches this small, more threads only wait for each other.
     """
     _positive_int("episodes", episodes)
     envs = [gym.make("CartPole-v1") for _ in range(episodes)]
     obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])
     device = next(net.parameters()).device
     returns, running = np.zeros(episodes), np.ones(episodes, dtype=bool)
-    with torch.no_grad():
-        while running.any():
-            playing = np.flatnonzero(running)
-            actions = net(torch.as_tensor(obs[playing], device=device)).argmax(dim=1).tolist()
-            for i, action in zip(playing, actions, strict=True):
-                obs[i], reward, terminated, truncated, _ = envs[i].step(action)
-                returns[i] += reward
-                running[i] = not (terminated or truncated)
-    for env in envs:
-        env.close()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            while running.any():
+                playing = np.flatnonzero(running)
+                q = net(torch.as_tensor(obs[playing], device=device))  # (playing, n_actions)
+                for i, action in zip(playing, q.argmax(dim=1).tolist(), strict=True):
+                    obs[i], reward, terminated, truncated, _ = envs[i].step(action)
+                    returns[i] += reward
+                    running[i] = not (terminated or truncated)
+    finally:
+        torch.set_num_threads(threads)
+        for env in envs:
+            env.close()
     return returns
 
 

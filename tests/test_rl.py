@@ -200,7 +200,9 @@ def test_greedy_returns_plays_each_episode_as_if_alone():
             obs, reward, terminated, truncated, _ = env.step(action)
             total, done = total + reward, terminated or truncated
         one_at_a_time.append(total)
+    threads = torch.get_num_threads()
     assert greedy_returns(net, episodes=5, seed=7).tolist() == one_at_a_time
+    assert torch.get_num_threads() == threads
     with pytest.raises(ValueError, match="episodes must be a positive integer"):
         greedy_returns(net, episodes=0)
 
