@@ -154,10 +154,21 @@ def test_fit_adding_bad_arguments():
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_lstm_solves_the_adding_problem_and_the_rnn_does_not(seed):
-    """Lesson 9's claim on three more seeds: T = 30, 32 units, 1,000 Adam steps (lr 1e-2)."""
+    """Lesson 9's claim on three more seeds: T = 30, 32 units, 1,000 Adam steps (lr 1e-2).
+
+    As on the page: on a test set read once after training, the LSTM's MSE is below a hundredth of
+    the baseline's (always answering 1.0: 1/6), and the plain RNN's validation MSE never goes
+    below 0.12, far from the 1/12 of remembering only the second number.
+    """
     seed_everything(seed)
-    lstm_curve = fit_adding(SequenceRegressor(2, 32, cell="lstm"), T=30, steps=1000, seed=seed)
+    lstm = SequenceRegressor(2, 32, cell="lstm")
+    fit_adding(lstm, T=30, steps=1000, seed=seed)
     seed_everything(seed)
-    rnn_curve = fit_adding(SequenceRegressor(2, 32, cell="rnn"), T=30, steps=1000, seed=seed)
-    assert lstm_curve[-1] < 0.05
-    assert min(rnn_curve) > 0.12  # the baseline, answering 1.0, scores 1/6
+    rnn = SequenceRegressor(2, 32, cell="rnn")
+    rnn_curve = fit_adding(rnn, T=30, steps=1000, seed=seed)
+    x_test, y_test = adding_problem(10_000, T=30, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        lstm_mse = nn.functional.mse_loss(lstm(x_test), y_test).item()
+        rnn_mse = nn.functional.mse_loss(rnn(x_test), y_test).item()
+    assert lstm_mse < (1 / 6) / 100
+    assert min(rnn_curve) > 0.12 and rnn_mse > 0.12
