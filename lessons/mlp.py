@@ -37,6 +37,33 @@ from lessons.runtime import pick_device, seed_everything
 TAUGHT_IN = {"MLP": "07-fully-connected-networks"}
 
 
+def check_mlp_arguments(
+    in_features: int, hidden: Sequence[int], n_classes: int, dropout: float
+) -> None:
+    """Raise a ``ValueError`` that names the first bad argument of :class:`MLP`.
+
+    >>> check_mlp_arguments(64, (256, 256), 10, 0.0)
+    >>> check_mlp_arguments(64, (256, 256), 1, 0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_classes must be an integer of at least 2, got 1
+    """
+    if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
+        raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
+    if (
+        isinstance(hidden, str | bytes)
+        or not isinstance(hidden, Sequence)
+        or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
+    ):
+        raise ValueError(
+            f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
+        )
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer of at least 2, got {n_classes!r}")
+    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+
+
 class MLP(nn.Module):
     """A fully connected feed-forward network from features to class logits.
 
@@ -52,24 +79,7 @@ class MLP(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-            raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
-        if (
-            isinstance(hidden, str | bytes)
-            or not isinstance(hidden, Sequence)
-            or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
-        ):
-            raise ValueError(
-                f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
-            )
-        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-            raise ValueError(f"n_classes must be an integer of at least 2, got {n_classes!r}")
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, int | float)
-            or not (0.0 <= dropout < 1.0)
-        ):
-            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+        check_mlp_arguments(in_features, hidden, n_classes, dropout)  # names a bad one
         self.in_features = in_features
         self.n_classes = n_classes
         layers: list[nn.Module] = []
