@@ -202,7 +202,7 @@ def test_every_lesson_ends_with_its_sources(page: Path):
     sections = re.split(r"^(?=## )", prose, flags=re.M)
     last = sections[-1]
     assert last.startswith(heading + "\n"), f"the last section must be {heading!r}"
-    entries = re.findall(r"^[-*] (.+)$", last, re.M)
+    entries = re.findall(r"^[-*] (.+(?:\n  .+)*)", last, re.M)  # a bullet and its continuation
     assert entries, "list the sources as bullet points"
     for entry in entries:
         assert re.search(r"\((?:1[89]|20)\d\d[a-z]?\)", entry), f"no (year) in: {entry[:80]}"
