@@ -38,6 +38,21 @@ from lessons.runtime import pick_device, seed_everything
 TAUGHT_IN = {"SoftmaxRegression": "05-logistic-softmax-regression"}
 
 
+def check_softmax_arguments(in_features: int, n_classes: int) -> None:
+    """Raise a ``ValueError`` that names the first bad argument of :class:`SoftmaxRegression`.
+
+    >>> check_softmax_arguments(64, 10)
+    >>> check_softmax_arguments(64, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_classes must be an integer of at least 2, got 1
+    """
+    if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
+        raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer of at least 2, got {n_classes!r}")
+
+
 class SoftmaxRegression(nn.Module):
     """Multi-class logistic regression: one linear layer from features to class logits.
 
@@ -47,10 +62,7 @@ class SoftmaxRegression(nn.Module):
 
     def __init__(self, in_features: int, n_classes: int) -> None:
         super().__init__()
-        if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-            raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
-        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-            raise ValueError(f"n_classes must be an integer of at least 2, got {n_classes!r}")
+        check_softmax_arguments(in_features, n_classes)  # names a bad one
         self.in_features = in_features
         self.n_classes = n_classes
         self.linear = nn.Linear(in_features, n_classes)
@@ -124,7 +136,8 @@ class SoftmaxConfig:
     batch_size: int = 64
     """Digits per optimizer step."""
     weight_decay: float = 0.1
-    """AdamW's decoupled weight decay: each step multiplies the weights by 1 - lr × weight_decay."""
+    """AdamW's decoupled weight decay: each step multiplies the weights by 1 - (that step's
+    learning rate) × weight_decay."""
     seed: int = 0
     """Seed for every random number generator the run uses."""
     device: str = "cpu"
