@@ -74,6 +74,16 @@ def test_display_math_and_headings_are_not_prose():
     assert evidence.claims(page) == []
 
 
+def test_display_math_closed_on_a_line_with_text_still_ends():
+    page = "$$\ny = 0.5 x, \\quad z = 1.5 y .$$\n\nIt took 2.5 s.\n"
+    assert [c.text for c in evidence.claims(page)] == ["2.5 s"]
+
+
+def test_inline_math_gives_only_its_decimals():
+    page = "The slope of $x^3 - 3x$ is 0 at $x = 1$, and $\\ln 13 \\approx 2.56$ (sections 4.3).\n"
+    assert [c.text for c in evidence.claims(page)] == ["2.56"]
+
+
 def test_the_sources_section_quotes_papers_and_is_not_checked():
     page = (
         "It took 2.5 s.\n\n## Sources\n\n"

@@ -47,7 +47,8 @@ MEASURED = re.compile(
 )
 # Numbers that are names, not measurements: preceded by one of these words.
 _NAME_BEFORE = re.compile(
-    r"(?:arxiv:?|section|sec\.|§|eq\.|equation|table|figure|fig\.|chapter|lesson|exercise|"
+    r"(?:arxiv:?|sections?|sec\.|§|eqs?\.|equations?|tables?|figures?|figs?\.|chapters?|"
+    r"lessons?|exercises?|"
     r"python|pytorch|torch|numpy|gymnasium|version|v|第|课|练习|图|表|公式)\s*$",
     re.I,
 )
@@ -82,12 +83,21 @@ def prose_of(page_text: str) -> list[tuple[int, str]]:
         if stripped.startswith("```"):
             in_code = not in_code
             continue
-        if stripped.startswith("$$") and not (stripped.endswith("$$") and len(stripped) > 2):
-            in_math = not in_math
+        if in_code:
             continue
-        if in_code or in_math or stripped.startswith("#") or stripped.startswith("$$"):
+        if in_math:  # display math ends at a line ending in $$, text before it or not
+            in_math = not stripped.endswith("$$")
+            continue
+        if stripped.startswith("$$"):
+            in_math = not (stripped.endswith("$$") and len(stripped) > 2)
+            continue
+        if stripped.startswith("#"):
             continue
         text = re.sub(r"`[^`]*`", " ", line)  # inline code
+        # Inline math: only its decimals can be claims ("$\approx 2.56$"); "$x^3 - 3x$" is algebra.
+        text = re.sub(
+            r"\$[^$]+\$", lambda m: " " + " ".join(re.findall(r"\d+\.\d+", m[0])) + " ", text
+        )
         text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
         text = re.sub(r"<[^>]+>", " ", text)  # HTML tags
         text = re.sub(r"(?<=\d)\s?[×x]\s?(?=\d)", "×", text)  # sizes: 8 × 8 -> 8×8
