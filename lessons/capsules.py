@@ -128,7 +128,8 @@ def route(u_hat: torch.Tensor, iterations: int = 3) -> tuple[torch.Tensor, torch
     for r in range(iterations):
         last = r == iterations - 1
         votes = u_hat if last else u_hat.detach()  # the earlier rounds only choose c
-        c = torch.softmax(b, dim=2)  # coupling: each child's shares, summing to 1 over parents
+        e = torch.exp(b - b.amax(dim=2, keepdim=True))  # e^b_ij; the shift cancels in c
+        c = e / e.sum(dim=2, keepdim=True)  # coupling: softmax over the parents, sums to 1
         s = torch.einsum("bij,bijd->bjd", c, votes)  # weighted sum of the votes (B, n_out, d)
         v = squash(s)  # the parents' outputs (B, n_out, d)
         if not last:
