@@ -44,6 +44,29 @@ from lessons.runtime import pick_device, seed_everything
 TAUGHT_IN = {"Autoencoder": "10-autoencoders"}
 
 
+def check_autoencoder_arguments(in_features: int, hidden: Sequence[int], code_size: int) -> None:
+    """Raise a ValueError that names the first bad argument of ``Autoencoder``.
+
+    >>> check_autoencoder_arguments(64, (256, 128), 2)
+    >>> check_autoencoder_arguments(64, (256, 0), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden must be a sequence of positive integers (layer widths), got (256, 0)
+    """
+    if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
+        raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
+    if (
+        isinstance(hidden, str | bytes)
+        or not isinstance(hidden, Sequence)
+        or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
+    ):
+        raise ValueError(
+            f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
+        )
+    if isinstance(code_size, bool) or not isinstance(code_size, int) or code_size < 1:
+        raise ValueError(f"code_size must be a positive integer, got {code_size!r}")
+
+
 class Autoencoder(nn.Module):
     """A fully connected autoencoder: encoder to a ``code_size``-number code, decoder back.
 
@@ -56,18 +79,7 @@ class Autoencoder(nn.Module):
         self, in_features: int = 64, hidden: Sequence[int] = (256, 128), code_size: int = 2
     ) -> None:
         super().__init__()
-        if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-            raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
-        if (
-            isinstance(hidden, str | bytes)
-            or not isinstance(hidden, Sequence)
-            or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
-        ):
-            raise ValueError(
-                f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
-            )
-        if isinstance(code_size, bool) or not isinstance(code_size, int) or code_size < 1:
-            raise ValueError(f"code_size must be a positive integer, got {code_size!r}")
+        check_autoencoder_arguments(in_features, hidden, code_size)  # names a bad one
         self.in_features = in_features
         self.code_size = code_size
         widths = [in_features, *hidden, code_size]  # e.g. 64 -> 256 -> 128 -> 2

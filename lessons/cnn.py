@@ -38,6 +38,41 @@ from lessons.runtime import pick_device, seed_everything
 TAUGHT_IN = {"CNN": "08-convolutional-networks"}
 
 
+def check_cnn_arguments(
+    in_channels: int, image_size: int, channels: Sequence[int], hidden: int, n_classes: int
+) -> None:
+    """Raise a ValueError that names the first bad argument of ``CNN``.
+
+    >>> check_cnn_arguments(1, 8, (32, 64, 128), 128, 10)
+    >>> check_cnn_arguments(1, 8, (8, 8, 8, 8, 8), 128, 10)
+    Traceback (most recent call last):
+    ...
+    ValueError: image_size must be divisible by 2**4 for 5 blocks of channels, got 8
+    """
+    for name, value, least in [
+        ("in_channels", in_channels, 1),
+        ("image_size", image_size, 1),
+        ("hidden", hidden, 1),
+        ("n_classes", n_classes, 2),
+    ]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
+    if (
+        isinstance(channels, str | bytes)
+        or not isinstance(channels, Sequence)
+        or len(channels) == 0
+        or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in channels)
+    ):
+        raise ValueError(
+            f"channels must be a non-empty sequence of positive integers, got {channels!r}"
+        )
+    if image_size % 2 ** (len(channels) - 1) != 0:  # each block after the first halves it
+        raise ValueError(
+            f"image_size must be divisible by 2**{len(channels) - 1} for {len(channels)} "
+            f"blocks of channels, got {image_size}"
+        )
+
+
 class CNN(nn.Module):
     """A convolutional network from images (B, C_in, S, S) to class logits (B, n_classes).
 
@@ -55,28 +90,7 @@ class CNN(nn.Module):
         n_classes: int = 10,
     ) -> None:
         super().__init__()
-        for name, value, least in [
-            ("in_channels", in_channels, 1),
-            ("image_size", image_size, 1),
-            ("hidden", hidden, 1),
-            ("n_classes", n_classes, 2),
-        ]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
-        if (
-            isinstance(channels, str | bytes)
-            or not isinstance(channels, Sequence)
-            or len(channels) == 0
-            or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in channels)
-        ):
-            raise ValueError(
-                f"channels must be a non-empty sequence of positive integers, got {channels!r}"
-            )
-        if image_size % 2 ** (len(channels) - 1) != 0:  # each block after the first halves it
-            raise ValueError(
-                f"image_size must be divisible by 2**{len(channels) - 1} for {len(channels)} "
-                f"blocks of channels, got {image_size}"
-            )
+        check_cnn_arguments(in_channels, image_size, channels, hidden, n_classes)  # names a bad one
         self.in_channels = in_channels
         self.image_size = image_size
         blocks: list[nn.Module] = []
