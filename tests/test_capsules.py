@@ -54,7 +54,7 @@ def test_coupling_sums_to_one_over_parents(iterations):
     assert (c > 0).all()
 
 
-def test_one_round_is_the_squashed_average_vote():
+def test_one_round_squashes_the_plain_sum_over_k():
     torch.manual_seed(0)
     u_hat = torch.randn(2, 12, 5, 4)
     v, c = route(u_hat, 1)
