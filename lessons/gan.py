@@ -182,10 +182,11 @@ def train_gan(
 ) -> dict[str, list]:
     """Train a GAN on the real samples X (N, ...) for ``epochs`` passes; return its history.
 
-    Both players use Adam with learning rate ``lr`` and betas (0.5, 0.999), the usual choice for
-    GANs. The history holds the mean losses per epoch ("loss_d", "loss_g") and, for each epoch in
-    ``snapshot_epochs`` (0 means before training), the generator's samples of ``fixed_noise``
-    (K, latent_dim), in "snapshots" as (epoch, samples) pairs.
+    Both players use Adam with learning rate ``lr`` and betas (0.5, 0.999) instead of Adam's
+    default (0.9, 0.999), as DCGAN does: a shorter memory of past gradients. The history holds
+    the mean losses per epoch ("loss_d", "loss_g") and, for each epoch in ``snapshot_epochs``
+    (0 means before training), the generator's samples of ``fixed_noise`` (K, latent_dim), in
+    "snapshots" as (epoch, samples) pairs.
     """
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -288,14 +289,16 @@ class MinibatchStd(nn.Module):
     """Append one feature map that holds how much the whole batch varies: (B, C, H, W) -> C + 1.
 
     The spread is the standard deviation over the batch of every feature at every position,
-    averaged to one number and copied to every sample. A batch of identical images gets 0.
+    averaged to one number and copied to every sample. A batch of identical images gets nearly 0
+    (the 1e-8 under the square root keeps the gradient finite there, where sqrt's is infinite).
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map feature maps (B, C, H, W) to (B, C + 1, H, W)."""
         if x.ndim != 4:
             raise ValueError(f"x must have shape (B, C, H, W), got {tuple(x.shape)}")
-        spread = x.std(dim=0, correction=0).mean()  # one number for the whole batch
+        variance = x.var(dim=0, correction=0)  # (C, H, W): each feature's spread over the batch
+        spread = (variance + 1e-8).sqrt().mean()  # one number for the whole batch
         return torch.cat([x, spread.expand(x.shape[0], 1, *x.shape[2:])], dim=1)
 
 
