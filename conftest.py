@@ -4,6 +4,10 @@ in order) and every >>> example in the lessons package's docstrings.
 A lesson page's cells run as in a notebook (a cell's last expression is shown), and what they print
 is kept; one more test at the end of the page applies the evidence rule (tools/evidence.py): each
 measured-looking number in its prose must be printed by that run or written in its code.
+
+A Chinese lesson runs the same code as its English twin (tests/test_pages.py checks it, comments
+aside), so its cells are not run a second time: its evidence check reads the English run's outputs
+(running the English page first if this session has not).
 """
 
 import ast
@@ -61,9 +65,44 @@ def run_cell(example) -> None:
     kept.append(out.getvalue())
 
 
+RUNS: dict[str, list[str]] = {}  # an English lesson's path -> its code and outputs, once run
+
+
+def english_run(path: Path) -> list[str]:
+    """The code and outputs of the English lesson at ``path``: this session's run, or a new one."""
+    if str(path) not in RUNS:
+        import jupytext
+
+        namespace: dict = {}
+        cells = [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
+        for source in cells:
+            example = _Cell(str(path), source, namespace)
+            run_cell(example)
+        _close_figures(namespace)
+        RUNS[str(path)] = namespace[OUTPUTS]
+    return RUNS[str(path)]
+
+
+class _Cell:
+    """Just what ``run_cell`` reads of a Sybil example, for running a page outside Sybil."""
+
+    def __init__(self, path: str, source: str, namespace: dict) -> None:
+        self.path, self.namespace, self.line = path, namespace, 0
+        self.parsed = _Source(source)
+
+
+class _Source(str):
+    line_offset = 0
+
+
 def check_evidence(example) -> None:
     """Fail if a measured-looking number in the page's prose is in none of its code or outputs."""
-    missing = evidence.unbacked(example.document.text, example.namespace.get(OUTPUTS, []))
+    path = Path(example.path)
+    if path.name.endswith(".zh.md"):
+        outputs = english_run(path.with_name(path.name.replace(".zh.md", ".md")))
+    else:
+        outputs = RUNS[str(path)] = example.namespace.get(OUTPUTS, [])
+    missing = evidence.unbacked(example.document.text, outputs)
     if missing:
         lines = "\n".join(f"  line {c.line}: {c.text}" for c in missing)
         raise AssertionError(
@@ -85,8 +124,19 @@ def _close_figures(namespace):
     plt.close("all")
 
 
+_code_blocks = CodeBlockParser(language="python", evaluator=run_cell)
+
+
+def code_parser(document):
+    """The page's ```python cells; none for a Chinese lesson, whose code is its English twin's."""
+    path = Path(document.path)
+    if "lessons" in path.parts and path.name.endswith(".zh.md"):
+        return []
+    return _code_blocks(document)
+
+
 pages = Sybil(
-    parsers=[CodeBlockParser(language="python", evaluator=run_cell), evidence_parser],
+    parsers=[code_parser, evidence_parser],
     patterns=["*.md"],
     path="docs",
     teardown=_close_figures,

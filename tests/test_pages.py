@@ -206,3 +206,29 @@ def test_every_lesson_ends_with_its_sources(page: Path):
     assert entries, "list the sources as bullet points"
     for entry in entries:
         assert re.search(r"\((?:1[89]|20)\d\d[a-z]?\)", entry), f"no (year) in: {entry[:80]}"
+
+
+def test_a_chinese_page_takes_its_english_twins_outputs(tmp_path: Path):
+    """The build runs each lesson once: the Chinese twin's cells get the English page's outputs."""
+    kernel = "  kernelspec:\n    display_name: Python 3\n    language: python\n    name: python3\n"
+    front = f"---\njupyter:\n{kernel}---\n\n"
+    (tmp_path / "x.zh.md").write_text(
+        front + "# 标题\n\n说明。\n\n```python\nx = 1  # 一\nprint(x)\n```\n", encoding="utf-8"
+    )
+    english = jupytext.reads(front + "# Title\n\n```python\nx = 1  # one\nprint(x)\n```\n", "md")
+    english.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    english.metadata["lessons_build"] = {"seconds": 1.5, "cpus": 2, "python": "3", "torch": "2"}
+    nbformat.write(english, tmp_path / "x-executed.ipynb")
+    hook = load_hook()
+    hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "out.ipynb")
+    chinese = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    code = [c for c in chinese.cells if c.cell_type == "code"]
+    assert code[0].source == "x = 1  # 一\nprint(x)", "the Chinese comments stay"
+    assert code[0].outputs[0]["text"] == "1\n"
+    assert chinese.cells[0].source.startswith("# 标题")
+    assert chinese.metadata["lessons_build"]["seconds"] == 1.5
+
+    english.cells.append(nbformat.v4.new_code_cell("y = 2"))
+    nbformat.write(english, tmp_path / "x-executed.ipynb")
+    with pytest.raises(Exception, match="code cells"):
+        hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "o")

@@ -3,10 +3,11 @@
 For each lesson page (``docs/lessons/NN-slug.md`` or its ``.zh.md`` twin) this hook
 
 1. executes the page as a notebook in a fresh kernel, unless an executed copy with the same
-   fingerprint is cached in ``.cache/lessons/``. The fingerprint covers the page, every file of the
-   ``lessons`` package, this hook and the library versions, so a change to any of them re-runs the
-   page: a stale output is never published. A cell that raises, or writes to stderr, fails the
-   build;
+   fingerprint is cached in ``.cache/lessons/``. The fingerprint covers the page, every file of
+   the ``lessons`` package, this hook and the library versions, so a change to any of them re-runs
+   the page: a stale output is never published. A cell that raises, or writes to stderr, fails
+   the build. A Chinese twin is not executed: it runs the same code as its English page (a test
+   checks it), so its cells take the English page's outputs;
 2. hands mkdocs-jupyter the executed notebook to render (``execute: false`` in ``mkdocs.yml``);
 3. strips the notebook CSS and the MathJax/Mermaid CDN scripts that mkdocs-jupyter puts in every
    page (``assets/site.css`` styles notebook cells once, KaTeX typesets the math), moves inline
@@ -91,7 +92,7 @@ def _fingerprint() -> str:
         h.update(path.read_bytes())
     # The part of this hook that makes the cached notebook; how the page is then rendered is
     # redone on every build, so editing it does not re-run the lessons.
-    for step in (execute, _run_seconds, _cpus):
+    for step in (execute, _kernel_config, _run_seconds, _cpus, borrow_outputs):
         h.update(inspect.getsource(step).encode())
     h.update(platform.python_version().encode())
     for name in LIBRARIES:
@@ -215,18 +216,56 @@ def on_pre_build(config) -> None:
     _state["fingerprint"] = _fingerprint()
 
 
+def executed_copy(source: Path) -> Path:
+    """The page ``source`` with its outputs, from the cache or run now.
+
+    A Chinese page runs exactly the English page's code (tests/test_pages.py checks it, comments
+    aside), so it is not run again: its cells get the outputs of the executed English twin.
+    """
+    key = hashlib.sha256(source.read_bytes() + _state["fingerprint"].encode()).hexdigest()[:20]
+    twin = source.with_name(source.name.replace(".zh.md", ".md"))
+    if twin != source:  # a Chinese page: its key also covers the English page's
+        english = executed_copy(twin)
+        key = hashlib.sha256(key.encode() + english.name.encode()).hexdigest()[:20]
+    executed = CACHE / f"{source.stem}-{key}.ipynb"
+    if executed.exists():
+        log.info("Cached outputs: %s", source.name)
+    elif twin != source:
+        log.info("Outputs of %s for %s", twin.name, source.name)
+        borrow_outputs(source, english, executed)
+    else:
+        log.info("Executing %s", source.name)
+        execute(source, executed)
+    return executed
+
+
+def borrow_outputs(source: Path, executed_twin: Path, destination: Path) -> None:
+    """Write ``source`` as a notebook whose code cells carry the outputs of ``executed_twin``."""
+    nb = jupytext.read(source)
+    done = nbformat.read(executed_twin, as_version=4)
+    mine = [c for c in nb.cells if c.cell_type == "code"]
+    theirs = [c for c in done.cells if c.cell_type == "code"]
+    if len(mine) != len(theirs):
+        raise PluginError(
+            f"{source.name} has {len(mine)} code cells and its English twin {len(theirs)}; "
+            "the twins must run the same code"
+        )
+    for cell, run in zip(mine, theirs, strict=True):
+        cell.outputs, cell.execution_count = run.outputs, run.execution_count
+        cell.metadata["execution"] = run.metadata.get("execution", {})
+    nb.metadata["lessons_build"] = done.metadata["lessons_build"]
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_suffix(".tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(destination)
+
+
 @event_priority(100)  # before mkdocs-jupyter reads the file
 def on_pre_page(page, config, files):
     if not is_lesson(page):
         return page
     source = Path(page.file.abs_src_path)
-    key = hashlib.sha256(source.read_bytes() + _state["fingerprint"].encode()).hexdigest()[:20]
-    executed = CACHE / f"{source.stem}-{key}.ipynb"
-    if executed.exists():
-        log.info("Cached outputs: %s", page.file.src_uri)
-    else:
-        log.info("Executing %s", page.file.src_uri)
-        execute(source, executed)
+    executed = executed_copy(source)
     page.lesson_source = source
     built = json.loads(executed.read_text(encoding="utf-8"))
     page.lesson_build = built["metadata"]["lessons_build"]
