@@ -219,11 +219,24 @@ def test_training_returns_alone_do_not_count_as_solved():
     assert out["solved_at"] is None and out["steps"] == 2_000
 
 
-def test_full_budget_solves_cartpole():
-    """The full budget, as the command line runs it, on seed 0: solved by Gym's standard (100
-    greedy episodes average at least 475), and 100 fresh greedy episodes agree."""
-    result = run_dqn(DQNConfig(seed=0))
-    assert DQNConfig().eval_episodes == 100 and DQNConfig().solve_return == 475
-    assert result["solved"] == 1.0
-    assert result["greedy_mean"] >= 475
-    assert result["steps_to_solve"] <= DQNConfig().steps
+def test_a_short_run_learns_to_balance():
+    """Learning, fast: the page's 4,000-step settings lift the greedy policy far above an untrained
+    one (about 9). The full 80,000-step budget, solved by Gym's standard on every seed, is the
+    benchmark's job (`python -m lessons bench --only dqn`; results page), not the unit suite's."""
+    config = DQNConfig(
+        steps=4_000,
+        hidden=128,
+        train_every=1,
+        tau=0.005,
+        target_every=1,
+        lr=1e-3,
+        lr_end=1e-3,
+        epsilon_decay_steps=2_000,
+        learning_starts=500,
+        seed=0,
+    )
+    seed_everything(0)
+    out = train_dqn(config)
+    untrained = greedy_returns(QNetwork(hidden=128), episodes=20, seed=10**6).mean()
+    trained = greedy_returns(out["online"], episodes=20, seed=10**6).mean()
+    assert untrained < 50 and trained > 150, (untrained, trained)
