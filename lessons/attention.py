@@ -43,6 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.config import check_budget, check_positive
 from lessons.runtime import pick_device, seed_everything
 from lessons.translation import (
     BOS,
@@ -411,6 +412,10 @@ class TransformerConfig:
     device: str = "cpu"
     """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
+    def __post_init__(self) -> None:
+        check_budget(self)
+        check_positive(self, "batch_size", "lr", "n_embd", "n_head", "n_layer", "n_train")
+
 
 @dataclass(frozen=True)
 class Seq2SeqConfig:
@@ -432,6 +437,10 @@ class Seq2SeqConfig:
     """Seed for every random number generator the run uses."""
     device: str = "cpu"
     """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+    def __post_init__(self) -> None:
+        check_budget(self)
+        check_positive(self, "batch_size", "lr", "hidden_size", "embedding_size", "n_train")
 
 
 def _device(name: str) -> torch.device:

@@ -35,10 +35,10 @@ ValueError: x must have shape (B, 1, 8, 8), got (5, 64)
 Traceback (most recent call last):
 ...
 ValueError: iterations must be an integer of at least 1, got 0
->>> run_capsnet(CapsNetConfig(epochs=0))
+>>> CapsNetConfig(epochs=0)  # a config checks itself when built
 Traceback (most recent call last):
 ...
-ValueError: epochs must be an integer of at least 1, got 0
+ValueError: epochs must be ≥ 1, got 0
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from torch import nn
 
 import lessons
 from lessons.cnn import shift_images
+from lessons.config import check_at_least_zero, check_budget, check_positive
 
 TAUGHT_IN = {
     "squash": "13-capsule-networks",
@@ -346,6 +347,12 @@ class CapsNetConfig:
     """Seed for every random number generator the run uses."""
     device: str = "cpu"
     """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+    def __post_init__(self) -> None:
+        check_budget(self)
+        sizes = ("iterations", "conv_channels", "primary_types", "primary_dim", "digit_dim")
+        check_positive(self, "lr", "batch_size", *sizes)
+        check_at_least_zero(self, "reconstruction_weight", "max_shift")
 
 
 def run_capsnet(config: CapsNetConfig, *, progress: bool = False) -> dict[str, float]:

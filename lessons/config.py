@@ -157,12 +157,20 @@ def check_budget(config: Any) -> None:
         _fail("device", 'one of "cpu", "cuda", "cuda:N" or "mps"', device)
 
 
+def _wants_int(config: Any, name: str) -> bool:
+    """True if the dataclass field ``name`` of ``config`` is annotated ``int``."""
+    kinds = {f.name: f.type for f in dataclasses.fields(config)}
+    return kinds.get(name) in (int, "int")
+
+
 def check_positive(config: Any, *names: str) -> None:
-    """Check that each named field of ``config`` is a number > 0 (ints: ≥ 1)."""
+    """Check that each named field of ``config`` is a number > 0 (an ``int`` field: an int ≥ 1)."""
     for name in names:
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            _fail(name, "≥ 1" if isinstance(value, int) else "> 0", value)
+        value, whole = getattr(config, name), _wants_int(config, name)
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            _fail(name, "an integer ≥ 1" if whole else "a number > 0", value)
+        if not value > 0:
+            _fail(name, "≥ 1" if whole else "> 0", value)
 
 
 def check_fraction(config: Any, *names: str) -> None:
@@ -171,6 +179,16 @@ def check_fraction(config: Any, *names: str) -> None:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
             _fail(name, "in [0, 1)", value)
+
+
+def check_at_least_zero(config: Any, *names: str) -> None:
+    """Check that each named field of ``config`` is a number ≥ 0 (an ``int`` field: an int)."""
+    for name in names:
+        value, whole = getattr(config, name), _wants_int(config, name)
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            _fail(name, "an integer ≥ 0" if whole else "a number ≥ 0", value)
+        if not value >= 0:
+            _fail(name, "≥ 0", value)
 
 
 def check_widths(config: Any, *names: str) -> None:

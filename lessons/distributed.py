@@ -24,7 +24,7 @@ The pieces:
 >>> DDPConfig(world_size=1)
 Traceback (most recent call last):
 ...
-ValueError: world_size must be an integer of at least 2, got 1
+ValueError: world_size must be ≥ 2, got 1
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+
+from lessons.config import check_budget, check_positive, check_widths
 
 TAUGHT_IN = {
     "average_gradients": "15-data-parallel-training",
@@ -356,19 +358,12 @@ class DDPConfig:
     """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "threads", "snapshot_step"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_budget(self)
+        check_positive(self, "batch_size", "threads", "snapshot_step", "lr", "timeout")
+        check_widths(self, "hidden")
         ws = self.world_size
         if isinstance(ws, bool) or not isinstance(ws, int) or ws < 2:
-            raise ValueError(f"world_size must be an integer of at least 2, got {ws!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        if not self.timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
-        if not self.hidden or not all(isinstance(h, int) and h >= 1 for h in self.hidden):
-            raise ValueError(f"hidden must be a tuple of positive integers, got {self.hidden!r}")
+            raise ValueError(f"world_size must be ≥ 2, got {ws!r}")
 
 
 def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:

@@ -40,6 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.config import check_budget, check_positive
+
 SLUG = "11-generative-adversarial-networks"
 TAUGHT_IN = {
     "Generator": SLUG,
@@ -373,6 +375,12 @@ class GANConfig:
     device: str = "cpu"
     """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
+    def __post_init__(self) -> None:
+        check_budget(self)
+        check_positive(
+            self, "lr", "batch_size", "latent_dim", "hidden", "judge_epochs", "n_samples"
+        )
+
 
 def _judge_run(generator: nn.Module, config, split, device, start: float) -> dict[str, float]:
     judge = _train_judge(split, config.judge_epochs, device, config.seed)
@@ -448,6 +456,10 @@ class DCGANConfig:
     """Seed for every random number generator the run uses."""
     device: str = "cpu"
     """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+    def __post_init__(self) -> None:
+        check_budget(self)
+        check_positive(self, "lr", "batch_size", "latent_dim", "width", "judge_epochs", "n_samples")
 
 
 def run_dcgan(config: DCGANConfig, *, progress: bool = False) -> dict[str, float]:

@@ -24,10 +24,10 @@ command line's full-budget run; ``draw_cartpole`` draws a CartPole state without
 >>> result = run_dqn(DQNConfig(steps=300, learning_starts=100))
 >>> sorted(result)
 ['episodes', 'greedy_mean', 'last20_mean', 'seconds', 'solved', 'steps', 'steps_to_solve']
->>> run_dqn(DQNConfig(steps=0))
+>>> DQNConfig(steps=0)  # a config checks itself when built
 Traceback (most recent call last):
 ...
-ValueError: steps must be a positive integer (environment steps), got 0
+ValueError: steps must be ≥ 1, got 0
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.config import check_budget
 from lessons.runtime import pick_device, seed_everything
 
 TAUGHT_IN = {
@@ -255,6 +256,10 @@ class DQNConfig:
     """Seed for every random number generator the run uses."""
     device: str = "cpu"
     """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
+
+    def __post_init__(self) -> None:
+        check_budget(self)  # steps, seed, device
+        _check_config(self)  # defined below, with the rule for each other field
 
 
 def train_dqn(config: DQNConfig, progress: bool = False) -> dict[str, Any]:

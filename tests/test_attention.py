@@ -177,18 +177,22 @@ def test_a_short_training_run_learns():
 
 
 @pytest.mark.parametrize(
-    ("run", "config", "message"),
+    ("config_class", "change", "message"),
     [
-        (run_transformer, TransformerConfig(steps=0), "steps must be a positive integer"),
-        (run_transformer, TransformerConfig(lr=-1.0), "lr must be a positive number"),
-        (run_transformer, TransformerConfig(n_embd=30), "n_embd must be an even multiple"),
-        (run_transformer, TransformerConfig(device="tpu"), "device"),
-        (run_seq2seq, Seq2SeqConfig(hidden_size=2.5), "hidden_size must be a positive integer"),
+        (TransformerConfig, {"steps": 0}, "steps must be ≥ 1, got 0"),
+        (TransformerConfig, {"lr": -1.0}, "lr must be > 0, got -1.0"),
+        (TransformerConfig, {"device": "tpu"}, "device must be one of"),
+        (Seq2SeqConfig, {"hidden_size": 2.5}, "hidden_size must be an integer ≥ 1, got 2.5"),
     ],
 )
-def test_configs_are_validated(run, config, message):
+def test_configs_check_themselves_when_built(config_class, change, message):
     with pytest.raises(ValueError, match=message):
-        run(config)
+        config_class(**change)
+
+
+def test_run_transformer_refuses_a_width_the_heads_cannot_share():
+    with pytest.raises(ValueError, match="n_embd must be an even multiple"):
+        run_transformer(TransformerConfig(n_embd=30))
 
 
 def test_run_functions_return_their_keys():

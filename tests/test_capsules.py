@@ -201,18 +201,18 @@ def test_config_fields_are_documented_and_frozen():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"epochs": 0}, "epochs must be an integer of at least 1"),
-        ({"iterations": 0}, "iterations must be an integer of at least 1"),
-        ({"lr": 0.0}, "lr must be a positive number"),
-        ({"seed": -1}, "seed must be an integer of at least 0"),
-        ({"max_shift": -1}, "max_shift must be an integer of at least 0"),
-        ({"reconstruction_weight": -1.0}, "reconstruction_weight must be a number"),
-        ({"device": "tpu"}, "prefer must be one of"),
+        ({"epochs": 0}, "epochs must be ≥ 1, got 0"),
+        ({"iterations": 0}, "iterations must be ≥ 1, got 0"),
+        ({"lr": 0.0}, "lr must be > 0, got 0.0"),
+        ({"seed": -1}, r"seed must be an integer in \[0, 2\*\*32 - 1\]"),
+        ({"max_shift": -1}, "max_shift must be ≥ 0, got -1"),
+        ({"reconstruction_weight": -1.0}, "reconstruction_weight must be ≥ 0"),
+        ({"device": "tpu"}, "device must be one of"),
     ],
 )
-def test_run_validates_its_config(change, message):
+def test_config_checks_itself_when_built(change, message):
     with pytest.raises(ValueError, match=message):
-        run_capsnet(dataclasses.replace(CapsNetConfig(), **change))
+        CapsNetConfig(**change)
 
 
 def test_run_at_a_tiny_budget():

@@ -200,3 +200,25 @@ def test_python_dash_m_lessons_runs():
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("lessons run: unknown model 'nonsense'; accepted: softmax")
+
+
+# Fields where -5 is a valid value: a return to reach can be any number.
+NEGATIVE_ALLOWED = {"solve_return"}
+NUMERIC_OPTIONS = [
+    (spec, field.name)
+    for spec in SPECS
+    for field in dataclasses.fields(spec.config)
+    if field.type in ("int", "float", int, float) and field.name not in NEGATIVE_ALLOWED
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"), NUMERIC_OPTIONS, ids=[f"{s.name}-{n}" for s, n in NUMERIC_OPTIONS]
+)
+def test_every_numeric_option_of_every_model_refuses_a_bad_value_in_one_line(spec, name, capsys):
+    """`lessons run MODEL --option -5`: one line naming the option, status 2, before training."""
+    option = "--" + name.replace("_", "-")
+    status, out, err = run_cli(capsys, "run", spec.name, option, "-5", "--no-progress")
+    assert status == 2, f"status {status}; stderr {err!r}"
+    assert out == "" and err.count("\n") == 1, f"not one line: {err!r}"
+    assert f"lessons run {spec.name}: {option} must be" in err, err

@@ -73,7 +73,7 @@ def test_bad_arguments_name_what_is_accepted(tmp_path: Path):
         launch(SLEEPER, 0, log_dir=tmp_path)
     with pytest.raises(ValueError, match="timeout must be a positive number"):
         launch(SLEEPER, 2, log_dir=tmp_path, timeout=0)
-    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="epochs must be ≥ 1, got 0"):
         DDPConfig(epochs=0)
     with pytest.raises(ValueError, match="hidden must be a tuple of positive integers"):
         DDPConfig(hidden=(64, 0))

@@ -193,17 +193,22 @@ def test_configs_document_every_field(config_class):
 
 
 @pytest.mark.parametrize(
-    ("run", "config", "message"),
+    ("config_class", "change", "message"),
     [
-        (run_gan, GANConfig(epochs=0), "epochs must be a positive integer"),
-        (run_gan, GANConfig(lr=-1.0), "lr must be a positive number"),
-        (run_dcgan, DCGANConfig(width=0), "width must be a positive integer"),
-        (run_dcgan, DCGANConfig(minibatch_std="yes"), "minibatch_std must be True or False"),
+        (GANConfig, {"epochs": 0}, "epochs must be ≥ 1, got 0"),
+        (GANConfig, {"lr": -1.0}, "lr must be > 0, got -1.0"),
+        (DCGANConfig, {"width": 0}, "width must be ≥ 1, got 0"),
+        (GANConfig, {"seed": -1}, "seed must be an integer"),
     ],
 )
-def test_runs_validate_their_config(run, config, message):
+def test_configs_check_themselves_when_built(config_class, change, message):
     with pytest.raises(ValueError, match=message):
-        run(config)
+        config_class(**change)
+
+
+def test_run_dcgan_refuses_a_flag_that_is_not_a_bool():
+    with pytest.raises(ValueError, match="minibatch_std must be True or False"):
+        run_dcgan(DCGANConfig(minibatch_std="yes"))
 
 
 def test_run_gan_returns_the_documented_keys():

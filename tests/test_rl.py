@@ -145,19 +145,19 @@ def test_draw_cartpole():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"steps": 0}, "steps must be a positive integer"),
+        ({"steps": 0}, "steps must be ≥ 1, got 0"),
         ({"batch_size": -1}, "batch_size must be a positive integer"),
         ({"gamma": 1.5}, r"gamma must be a number in \[0, 1\]"),
         ({"lr": 0.0}, "lr must be a number > 0"),
         ({"tau": 0.0}, r"tau must be a fraction in \(0, 1\]"),
         ({"epsilon_end": -0.1}, r"epsilon_end must be a probability in \[0, 1\]"),
         ({"learning_starts": -1}, "learning_starts must be an integer >= 0"),
-        ({"device": "tpu"}, "prefer must be one of"),
+        ({"device": "tpu"}, "device must be one of"),
     ],
 )
-def test_run_dqn_rejects_bad_config(change, message):
+def test_config_checks_itself_when_built(change, message):
     with pytest.raises(ValueError, match=message):
-        run_dqn(DQNConfig(**change))
+        DQNConfig(**change)
 
 
 def test_short_run_is_deterministic_and_restores_threads():
