@@ -1,4 +1,4 @@
-"""The Chinese pages: one term for each idea, and typography checked past markup (issue 16, 2 and 3).
+"""Chinese pages: one term for each idea, typography checked past markup (issue 16, items 2, 3).
 
 The checks read a page's prose: front matter, code blocks, display math and HTML tags removed,
 inline code and inline math replaced by a marker (so "`x`，" is still seen next to its neighbours),
@@ -22,7 +22,8 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff"  # Chinese characters
 CJK = HAN + "\u3000-\u303f\uff00-\uffef"  # and full-width punctuation
 MARK = "\ue000"  # stands for inline code or inline math
 
-MATH_IN_PARENTHESES = re.compile(r"\((?=(?:[^()\n]|\([^()\n]*\))*[\d=+−/,])(?:[^()\n]|\([^()\n]*\))*\)")
+INSIDE = r"(?:[^()\n]|\([^()\n]*\))*"  # one level of nested parentheses
+MATH_IN_PARENTHESES = re.compile(rf"\((?={INSIDE}[\d=+−/,]){INSIDE}\)")
 
 # One term for each idea: (idea, the term the pages and glossary use, what must not appear in
 # Chinese prose). A variant is a regular expression; a page pattern limits it to some pages. The
@@ -37,7 +38,8 @@ TERMS: list[tuple[str, str, list[str], str]] = [
     ("notebook cell", "代码单元", ["单元格", "代码格"], "*"),
     ("rank of a process", "序号", ["秩"], "*"),  # 秩 is a matrix's rank; no lesson uses it
     ("epoch", "轮次", [r"轮\**（epoch）"], "*"),  # "训练 5 轮" counts epochs; the name is 轮次
-    ("episode", "回合", [r"轮(?![流到])", "(?<!屏)幕"], "12-*"),  # in RL a 轮 would be read as an epoch
+    # In lesson 12 a 轮 would be read as an epoch: an episode is 回合, a turn 一步.
+    ("episode", "回合", [r"轮(?![流到])", "(?<!屏)幕"], "12-*"),
     ("Q-learning", "Q-learning", [r"Q ?学习"], "*"),
     ("action value", "动作价值", [r"Q ?值"], "*"),
     ("batch", "批量", ["批次"], "*"),
@@ -67,14 +69,15 @@ def strip_page(markdown: str) -> str:
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", MARK, text)
     text = re.sub(r"\]\([^)\s]*\)", "]", text)  # a link keeps its text, loses its target
     text = re.sub(r"``[^`\n]+``|`[^`\n]+`|\$\$[^$\n]+\$\$|\$[^$\n]+\$", MARK, text)
-    text = re.sub(r"\{:?[ \t]*(?:[.#][\w-]+|[\w-]+=\"[^\"\n]*\"|[ \t])+\}", "", text)  # { width="9" }
+    attribute = r"[.#][\w-]+|[\w-]+=\"[^\"\n]*\"|[ \t]"  # { width="9" .class }
+    text = re.sub(rf"\{{:?(?:{attribute})+\}}", "", text)
     return MATH_IN_PARENTHESES.sub(
         lambda m: m[0] if re.search(f"[{HAN}]", m[0]) else MARK, text
     )  # "(0, 1)", "(f(x + h) − f(x − h)) / 2h", "(2023)": plain-text maths and years
 
 
 def without_also(text: str) -> str:
-    """The glossary without its "（又称 …）" notes, where other books' names are given on purpose."""
+    """The glossary without its "（又称 …）" notes, which give other books' names on purpose."""
     text = re.sub(r"（(?:又称|也称)[^（）]*）", "", text)
     return re.sub(r"[，、]\s*(?:又称|也称)[^（）|]*", "", text)
 
@@ -100,7 +103,9 @@ def typography(text: str) -> dict[str, list[str]]:
     flat = re.sub(r"\*+(?=\S)|(?<=\S)\*+", "", text)  # **粗体** and *斜体* markers
     around = rf"[{HAN}“”（）]"
     return {
-        "straight double quote (use “”)": [text[max(m.start() - 6, 0) : m.end() + 6] for m in re.finditer('"', text)],
+        "straight double quote (use “”)": [
+            text[max(m.start() - 6, 0) : m.end() + 6] for m in re.finditer('"', text)
+        ],
         "ASCII , ; : ( ) ? ! next to Chinese (use ，；：（）？！)": re.findall(
             rf"{around}[ \t]*(?:{MARK}[ \t]*)?[,;:()?!]|[,;:()?!](?:[ \t]*{MARK})?[ \t]*{around}",
             flat,
@@ -138,7 +143,8 @@ def test_sigma_is_the_sigmoid(page: Path):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 def test_typography_past_markup(page: Path):
-    faults = {k: v for k, v in typography(strip_page(page.read_text(encoding="utf-8"))).items() if v}
+    found = typography(strip_page(page.read_text(encoding="utf-8")))
+    faults = {k: v for k, v in found.items() if v}
     assert not faults, "\n".join(f"{k}: {len(v)}, e.g. {v[:4]}" for k, v in faults.items())
 
 
@@ -154,10 +160,10 @@ def test_the_term_table_names_each_term_once():
 def test_the_checks_see_past_markup():
     page = (
         "---\ntitle: x\n---\n"
-        '它叫**全连接层**(fully connected), 其中 $x$, 是输入; `f`:\n'
+        "它叫**全连接层**(fully connected), 其中 $x$, 是输入; `f`:\n"
         '他说"好". 准确率 97 % 和 `y`.\n'
         "这是\n**术语**，还有“引号\n”。\n"
-        "```python\nx = 1  # 代码里的 \"引号\" 和 (括号) 不算\n```\n"
+        '```python\nx = 1  # 代码里的 "引号" 和 (括号) 不算\n```\n'
         "[第 7 课](07-fully-connected-networks.md)（链接）与 $f(a, b)$ 都没问题。\n"
     )
     faults = typography(strip_page(page))
