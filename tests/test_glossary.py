@@ -47,12 +47,7 @@ EMPHASIS = {
 
 # Words lesson pages still bold where the glossary chose another (issue 16, item 2, renames them
 # on the pages). Remove an entry once no page uses it.
-PENDING = {
-    "zh": {
-        "模式坍缩",  # 11: the glossary and d2l say 模式坍塌
-        "完整预算",  # 12: the glossary says 完整训练配置
-    },
-}
+PENDING: dict[str, set[str]] = {"zh": set()}
 
 SENTENCE_END = tuple(".?!:。？！：")
 PARENTHESES = re.compile(r"[(（][^()（）]*[)）]")
