@@ -91,20 +91,51 @@ def test_download_notebook_is_valid(page: Path):
     assert [c.source for c in nb.cells if c.cell_type == "code"] == code_cells(page)
 
 
-def test_a_download_notebook_runs_top_to_bottom_in_a_fresh_kernel(tmp_path: Path, monkeypatch):
+def test_a_download_notebook_runs_top_to_bottom_in_a_fresh_kernel_with_the_same_outputs_twice(
+    tmp_path: Path, monkeypatch
+):
+    """The notebook a reader downloads runs in plain Jupyter, and a second run in a fresh kernel
+    prints and draws exactly the same: the page's numbers do not move between runs."""
     from nbclient import NotebookClient
 
     monkeypatch.delenv("MPLBACKEND", raising=False)  # as in Jupyter: the inline backend draws
 
     page = DOCS / "lessons" / "03-linear-regression.md"
-    nb = nbformat.reads(load_hook().notebook_for_download(page), as_version=4)
-    client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert any(o.output_type == "display_data" and "image/png" in o.data for o in outputs)
-    assert not any(o.output_type == "error" for o in outputs)
+
+    def run() -> list[tuple[str, list]]:
+        """Per code cell: what it printed, and what it displayed (text and figures)."""
+        nb = nbformat.reads(load_hook().notebook_for_download(page), as_version=4)
+        client = NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        )
+        client.execute()
+        assert not any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", []))
+        cells = []
+        for cell in (c for c in nb.cells if c.cell_type == "code"):
+            printed = "".join(o.text for o in cell.outputs if o.output_type == "stream")
+            shown = [o.data for o in cell.outputs if "data" in o]
+            cells.append((printed, shown))
+        return cells
+
+    first, second = run(), run()
+    assert any("image/png" in data for _, shown in first for data in shown)
+    for (printed_a, shown_a), (printed_b, shown_b) in zip(first, second, strict=True):
+        assert printed_a == printed_b
+        assert len(shown_a) == len(shown_b)
+        for a, b in zip(shown_a, shown_b, strict=True):
+            assert a.get("text/plain") == b.get("text/plain")
+            if "image/png" in a:  # the same pixels (PNG metadata may differ)
+                assert (pixels(a["image/png"]) == pixels(b["image/png"])).all()
+
+
+def pixels(png_base64: str):
+    """The RGBA array of a base64-encoded PNG."""
+    import base64
+    import io
+
+    import matplotlib.image
+
+    return matplotlib.image.imread(io.BytesIO(base64.b64decode(png_base64)), format="png")
 
 
 def test_build_cache_sees_a_change_to_the_package(tmp_path: Path, monkeypatch):
