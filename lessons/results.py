@@ -82,18 +82,18 @@ _WORDS = {
     "zh": {
         "title": "实测结果",
         "intro": (
-            "每个模型在**完整训练预算**下的表现：在两个 CPU 核心、限定时间内找到的最好结果。"
+            "每个模型在**完整训练配置**下的表现：在两个 CPU 核心、限定时间内找到的最好结果。"
             "课程页面为了几秒内完成构建，用的是很短的预算；本页展示给足训练量后，这些模型能走多远。"
         ),
         "how": (
             "这里的每个数字都由本包的命令行测得：`python -m lessons bench` 用每个模型配置的默认值"
-            "（即完整预算）对每个随机种子各训练一次并计时，再从同一份数据生成本页、英文版页面和"
+            "（即完整训练配置）对每个随机种子各训练一次并计时，再从同一份数据生成本页、英文版页面和"
             " `results.json`。本页没有任何手工填写的数字。"
         ),
         "reproduce": "复现或扩展本页：",
         "commands": [
             "python -m lessons list             # 列出模型、目标和预算",
-            "python -m lessons run cnn          # 一次完整预算的训练，带进度条",
+            "python -m lessons run cnn          # 按完整训练配置训练一次，带进度条",
             "python -m lessons run cnn --help   # 全部设置及其含义",
             "python -m lessons bench            # 所有模型、所有种子；重写这些页面",
             "python -m lessons bench --only cnn # 只测一个模型，其余行保持不变",
@@ -228,7 +228,10 @@ def render(results: dict[str, Any], language: str = "en") -> str:
     if cited:
         lines += ["", f"## {words['references']}", "", words["references_intro"], ""]
         lines += [f"- **{e['title'][language]}**: {e['reference'][language]}" for e in cited]
-    return "\n".join(lines) + "\n"
+    page = "\n".join(lines) + "\n"
+    if language == "zh":  # Chinese typography: 97%, no space before the sign
+        page = re.sub(r"(?<=\d) %", "%", page)
+    return page
 
 
 def write(results: dict[str, Any], out: Path) -> list[Path]:
