@@ -283,7 +283,9 @@ _SCRIPTS = re.compile(
 _COPY_ICON = re.compile(r"<svg\b[^>]*>(?:(?!</svg>).)*?</svg>", re.S)  # one per cell; CSS draws it
 # Pygments wraps every space, name, number, operator and bracket in a span; the page colours only
 # keywords, functions, strings and comments, which keeps a code-heavy lesson under the weight bar.
-_PLAIN_SPAN = re.compile(r'<span class="(?:w|n|o|p|mi|mf)?">([^<]*)</span>')
+# Also plain: an f-string's prefix and braces (sa, si: three spans per value printed) and builtins
+# such as print and len (nb); the string parts around them keep their colour.
+_PLAIN_SPAN = re.compile(r'<span class="(?:w|n|o|p|mi|mf|sa|si|nb)?">([^<]*)</span>')
 # mkdocs-jupyter keeps a hidden second copy of each cell's code for its copy button; point the
 # button at the highlighted code instead (its text is the same once the last newline goes).
 _COPY_SOURCE = re.compile(
