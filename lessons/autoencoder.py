@@ -37,7 +37,13 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
-from lessons.config import check_budget, check_positive, check_widths
+from lessons.config import (
+    check_budget,
+    check_int_argument,
+    check_layer_widths,
+    check_positive,
+    check_widths,
+)
 from lessons.data import load_digits_split
 from lessons.runtime import pick_device, seed_everything
 
@@ -53,18 +59,9 @@ def check_autoencoder_arguments(in_features: int, hidden: Sequence[int], code_si
     ...
     ValueError: hidden must be a sequence of positive integers (layer widths), got (256, 0)
     """
-    if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-        raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
-    if (
-        isinstance(hidden, str | bytes)
-        or not isinstance(hidden, Sequence)
-        or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
-    ):
-        raise ValueError(
-            f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
-        )
-    if isinstance(code_size, bool) or not isinstance(code_size, int) or code_size < 1:
-        raise ValueError(f"code_size must be a positive integer, got {code_size!r}")
+    check_int_argument("in_features", in_features)
+    check_layer_widths("hidden", hidden)
+    check_int_argument("code_size", code_size)
 
 
 class Autoencoder(nn.Module):

@@ -201,6 +201,29 @@ def check_widths(config: Any, *names: str) -> None:
             _fail(name, "a tuple of positive integers", value)
 
 
+def check_int_argument(name: str, value: Any, least: int = 1) -> None:
+    """Check that the argument ``name`` is an int ≥ ``least``, for the models' constructors.
+
+    >>> check_int_argument("n_classes", 1, least=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_classes must be an integer of at least 2, got 1
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        accepted = "a positive integer" if least == 1 else f"an integer of at least {least}"
+        _fail(name, accepted, value)
+
+
+def check_layer_widths(name: str, value: Any) -> None:
+    """Check that the argument ``name`` is a sequence of positive ints (a model's layer widths)."""
+    if (
+        isinstance(value, str | bytes)
+        or not isinstance(value, typing.Sequence)
+        or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in value)
+    ):
+        _fail(name, "a sequence of positive integers (layer widths)", value)
+
+
 def available_devices() -> list[str]:
     """The device names this machine can train on: always ``"cpu"``, then CUDA and MPS if present.
 

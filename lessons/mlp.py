@@ -29,7 +29,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from lessons.config import check_budget, check_fraction, check_positive, check_widths
+from lessons.config import (
+    check_budget,
+    check_fraction,
+    check_int_argument,
+    check_layer_widths,
+    check_positive,
+    check_widths,
+)
 from lessons.data import load_digits_split
 from lessons.linear import train_classifier
 from lessons.runtime import pick_device, seed_everything
@@ -48,18 +55,9 @@ def check_mlp_arguments(
     ...
     ValueError: n_classes must be an integer of at least 2, got 1
     """
-    if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-        raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
-    if (
-        isinstance(hidden, str | bytes)
-        or not isinstance(hidden, Sequence)
-        or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
-    ):
-        raise ValueError(
-            f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
-        )
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer of at least 2, got {n_classes!r}")
+    check_int_argument("in_features", in_features)
+    check_layer_widths("hidden", hidden)
+    check_int_argument("n_classes", n_classes, least=2)
     if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
 
