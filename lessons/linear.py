@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
-from lessons.config import check_budget, check_positive
+from lessons.config import check_budget, check_int_argument, check_positive
 from lessons.data import load_digits_split
 from lessons.runtime import pick_device, seed_everything
 
@@ -47,10 +47,8 @@ def check_softmax_arguments(in_features: int, n_classes: int) -> None:
     ...
     ValueError: n_classes must be an integer of at least 2, got 1
     """
-    if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-        raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer of at least 2, got {n_classes!r}")
+    check_int_argument("in_features", in_features)
+    check_int_argument("n_classes", n_classes, least=2)
 
 
 class SoftmaxRegression(nn.Module):
