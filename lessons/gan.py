@@ -336,15 +336,6 @@ class ConvDiscriminator(nn.Module):
         return self.net(x).squeeze(1)
 
 
-def _train_judge(split, epochs: int, device: torch.device, seed: int) -> nn.Module:
-    from lessons.cnn import CNN
-    from lessons.train import fit
-
-    judge = CNN().to(device)
-    fit(judge, split.X_train.reshape(-1, 1, 8, 8), split.y_train, epochs=epochs, lr=1e-2, seed=seed)
-    return judge.eval()
-
-
 def _validate(config: object, positive: Sequence[str]) -> None:
     for name in positive:
         _check_positive(name, getattr(config, name))
@@ -383,19 +374,16 @@ class GANConfig:
 
 
 def _judge_run(generator: nn.Module, config, split, device, start: float) -> dict[str, float]:
-    judge = _train_judge(split, config.judge_epochs, device, config.seed)
+    from lessons.judge import judge_generator, train_judge
+
+    judge = train_judge(split, epochs=config.judge_epochs, seed=config.seed, device=str(device))
     noise = torch.randn(
         config.n_samples, config.latent_dim, generator=torch.Generator().manual_seed(1)
     )
     with torch.no_grad():
         samples = generator.eval()(noise.to(device)).reshape(-1, 1, 8, 8)
-    confidence, entropy = judge_samples(judge, samples)
-    real_confidence, real_entropy = judge_samples(judge, split.X_test.reshape(-1, 1, 8, 8))
     return {
-        "confidence": confidence,
-        "class_entropy": entropy,
-        "real_confidence": real_confidence,
-        "real_entropy": real_entropy,
+        **judge_generator(judge, samples, split),
         "epochs": config.epochs,
         "seconds": time.perf_counter() - start,
     }
@@ -406,7 +394,8 @@ def run_gan(config: GANConfig, *, progress: bool = False) -> dict[str, float]:
 
     Returns "confidence" (the judge's mean confidence on ``n_samples`` generated digits, the
     headline), "class_entropy" (entropy of the predicted-class histogram, ideal ln 10 ≈ 2.30), the
-    same two numbers on the 360 real test digits ("real_confidence", "real_entropy"), "epochs"
+    same two numbers on the 360 real test digits ("real_confidence", "real_entropy"), the
+    nearest-training-digit distances of both ("nearest_distance", "real_nearest_distance"), "epochs"
     and "seconds" (wall time of the whole run).
     """
     from lessons import pick_device, seed_everything
@@ -468,7 +457,8 @@ def run_dcgan(config: DCGANConfig, *, progress: bool = False) -> dict[str, float
     Returns "confidence" (the judge's mean confidence on ``n_samples`` generated digits),
     "class_entropy" (entropy of the predicted-class histogram, the headline: ln 10 ≈ 2.30 is ideal,
     near 0 means mode collapse), the same two numbers on the 360 real test digits
-    ("real_confidence", "real_entropy"), "epochs" and "seconds" (wall time of the whole run).
+    ("real_confidence", "real_entropy"), the nearest-training-digit distances of both
+    ("nearest_distance", "real_nearest_distance"), "epochs" and "seconds" (wall time of the run).
     """
     from lessons import pick_device, seed_everything
     from lessons.data import load_digits_split

@@ -218,9 +218,12 @@ def test_run_gan_returns_the_documented_keys():
         "class_entropy",
         "real_confidence",
         "real_entropy",
+        "nearest_distance",
+        "real_nearest_distance",
         "epochs",
         "seconds",
     }
+    assert 0 < result["nearest_distance"] and 0 < result["real_nearest_distance"]
     assert 0.1 <= result["confidence"] <= 1 and 0 <= result["class_entropy"] <= math.log(10)
     assert result["epochs"] == 1
 
