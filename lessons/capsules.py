@@ -6,8 +6,7 @@ built from small blocks: ``squash`` keeps a vector's direction and maps its leng
 ``PrimaryCapsules`` cuts convolutional feature maps into many small capsules; ``DigitCapsules`` lets
 each of them predict every digit capsule and routes them by agreement; ``Decoder`` rebuilds the
 image from the winning digit capsule; ``CapsNet`` puts them together. ``margin_loss`` and
-``fit_capsnet`` train it; ``CapsNetConfig`` and ``run_capsnet`` are the full-budget run of the
-command line.
+``fit_capsnet`` train it. The full-budget run lives in ``lessons.bench.capsules``.
 
 >>> import torch
 >>> v = squash(torch.tensor([[3.0, 4.0], [0.3, 0.4]]))  # lengths 5 and 0.5
@@ -35,25 +34,17 @@ ValueError: x must have shape (B, 1, 8, 8), got (5, 64)
 Traceback (most recent call last):
 ...
 ValueError: iterations must be an integer of at least 1, got 0
->>> CapsNetConfig(epochs=0)  # a config checks itself when built
-Traceback (most recent call last):
-...
-ValueError: epochs must be ≥ 1, got 0
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-import lessons
 from lessons.cnn import shift_images
-from lessons.config import check_at_least_zero, check_budget, check_positive
 
 TAUGHT_IN = {
     "squash": "13-capsule-networks",
@@ -317,92 +308,3 @@ def fit_capsnet(
         if on_epoch is not None:
             on_epoch(losses[-1])
     return losses
-
-
-@dataclass(frozen=True)
-class CapsNetConfig:
-    """Full-budget training of lesson 13's capsule network on the digits."""
-
-    epochs: int = 30
-    """Passes over the 1,437 training digits."""
-    lr: float = 1e-2
-    """Peak learning rate of Adam's one-cycle schedule."""
-    batch_size: int = 64
-    """Digits per optimizer step."""
-    iterations: int = 3
-    """Rounds of routing by agreement (at least 1)."""
-    conv_channels: int = 128
-    """Channels of the first 3x3 convolution."""
-    primary_types: int = 16
-    """Kinds of primary capsule at each of the 4 x 4 places (16 gives 256 capsules)."""
-    primary_dim: int = 8
-    """Numbers in each primary capsule's vector."""
-    digit_dim: int = 16
-    """Numbers in each digit capsule's vector."""
-    reconstruction_weight: float = 0.01
-    """Weight of the decoder's squared error (summed over the 64 pixels) in the loss."""
-    max_shift: int = 1
-    """Largest random move of a training batch, in pixels (0: no augmentation)."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
-
-    def __post_init__(self) -> None:
-        check_budget(self)
-        sizes = ("iterations", "conv_channels", "primary_types", "primary_dim", "digit_dim")
-        check_positive(self, "lr", "batch_size", *sizes)
-        check_at_least_zero(self, "reconstruction_weight", "max_shift")
-
-
-def run_capsnet(config: CapsNetConfig, *, progress: bool = False) -> dict[str, float]:
-    """Train a ``CapsNet`` at ``config``'s budget on the digits and measure it on the test split.
-
-    Returns ``test_accuracy`` (fraction of the 360 test digits whose longest capsule is the right
-    class), ``epochs`` (passes over the training digits) and ``train_seconds`` (wall time of the
-    training alone).
-    """
-    for f in fields(config):
-        if f.name in ("lr", "reconstruction_weight", "device"):
-            continue
-        check_int(f.name, getattr(config, f.name), 0 if f.name in ("seed", "max_shift") else 1)
-    if not config.lr > 0:
-        raise ValueError(f"lr must be a positive number, got {config.lr!r}")
-    if not config.reconstruction_weight >= 0:
-        raise ValueError(
-            f"reconstruction_weight must be a number of at least 0, "
-            f"got {config.reconstruction_weight!r}"
-        )
-    from tqdm.auto import tqdm  # here, not at the top: lessons import this module in notebooks
-
-    from lessons.data import load_digits_split
-    from lessons.train import accuracy
-
-    lessons.seed_everything(config.seed)
-    device = lessons.pick_device(config.device)
-    split = load_digits_split()
-    model = CapsNet(
-        conv_channels=config.conv_channels,
-        primary_types=config.primary_types,
-        primary_dim=config.primary_dim,
-        digit_dim=config.digit_dim,
-        iterations=config.iterations,
-    ).to(device)
-    bar = tqdm(total=config.epochs, disable=not progress, leave=False)
-    start = time.perf_counter()
-    fit_capsnet(
-        model,
-        split.X_train.reshape(-1, 1, 8, 8),
-        split.y_train,
-        epochs=config.epochs,
-        lr=config.lr,
-        batch_size=config.batch_size,
-        reconstruction_weight=config.reconstruction_weight,
-        max_shift=config.max_shift,
-        seed=config.seed,
-        on_epoch=lambda loss: bar.update(),
-    )
-    seconds = time.perf_counter() - start
-    bar.close()
-    test_accuracy = accuracy(model, split.X_test.reshape(-1, 1, 8, 8), split.y_test)
-    return {"test_accuracy": test_accuracy, "epochs": config.epochs, "train_seconds": seconds}

@@ -24,16 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from lessons.config import check_budget, check_fraction, check_positive, check_widths
-from lessons.data import load_digits_split
-from lessons.linear import train_classifier
-from lessons.runtime import pick_device, seed_everything
 
 TAUGHT_IN = {"CNN": "08-convolutional-networks"}
 
@@ -194,97 +188,3 @@ def random_affine(
     ).to(images.device)  # (B, 2, 3)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)  # (B, H, W, 2)
     return F.grid_sample(images, grid, align_corners=False)
-
-
-@dataclass(frozen=True)
-class CNNConfig:
-    """Full-budget training of lesson 8's CNN on the digits, with data augmentation.
-
-    Every training batch is a new random variation of its digits (shifted, turned, resized), so
-    30 epochs see 30 different versions of each digit rather than the same one 30 times.
-    """
-
-    epochs: int = 30
-    """Passes over the 1,437 training digits."""
-    channels: tuple[int, ...] = (32, 64, 128)
-    """Output channels of each convolution block."""
-    hidden: int = 128
-    """Width of the fully connected layer in the head."""
-    lr: float = 3e-3
-    """Peak learning rate of AdamW's one-cycle schedule."""
-    batch_size: int = 64
-    """Digits per optimizer step."""
-    weight_decay: float = 1e-4
-    """AdamW's decoupled weight decay."""
-    shift: float = 1.0
-    """Augmentation: largest random shift along each axis, in pixels (0 turns it off)."""
-    degrees: float = 12.0
-    """Augmentation: largest random rotation either way, in degrees (0 turns it off)."""
-    scale: float = 0.1
-    """Augmentation: largest random change of size, as a fraction (0.1: 90 % to 110 %)."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
-
-    def __post_init__(self) -> None:
-        check_budget(self)
-        check_positive(self, "lr", "batch_size", "hidden")
-        check_widths(self, "channels")
-        check_fraction(self, "scale")
-        for name in ("shift", "degrees", "weight_decay"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be ≥ 0, got {getattr(self, name)!r}")
-
-
-def run_cnn(config: CNNConfig, *, progress: bool = False) -> dict[str, float]:
-    """Train the CNN on the digits at ``config``'s budget; return its metrics.
-
-    Keys: ``test_accuracy`` (fraction of the 360 test digits right), ``parameters`` and ``epochs``.
-    Shows a progress bar on stderr if ``progress``.
-
-    >>> metrics = run_cnn(CNNConfig(epochs=1, channels=(4, 8), hidden=16))
-    >>> 0.1 < metrics["test_accuracy"] <= 1.0, metrics["epochs"]
-    (True, 1)
-    """
-    if not isinstance(config, CNNConfig):
-        raise ValueError(f"config must be a CNNConfig, got {type(config).__name__}")
-    seed_everything(config.seed)
-    device = pick_device(config.device)
-    split = load_digits_split()
-    as_images = lambda X: X.reshape(-1, 1, 8, 8).to(device)  # noqa: E731  (N, 64) -> (N, 1, 8, 8)
-    model = CNN(channels=config.channels, hidden=config.hidden).to(device)
-
-    def make_optimizer(total_steps: int):
-        optimizer = torch.optim.AdamW(
-            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-        )
-        return optimizer, torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=total_steps
-        )
-
-    def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        return random_affine(
-            x, generator, shift=config.shift, degrees=config.degrees, scale=config.scale
-        )
-
-    augmenting = config.shift > 0 or config.degrees > 0 or config.scale > 0
-    test_accuracy = train_classifier(
-        model,
-        as_images(split.X_train),
-        split.y_train.to(device),
-        as_images(split.X_test),
-        split.y_test.to(device),
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        make_optimizer=make_optimizer,
-        augment=augment if augmenting else None,
-        seed=config.seed,
-        progress=progress,
-        desc="cnn",
-    )
-    return {
-        "test_accuracy": test_accuracy,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "epochs": config.epochs,
-    }

@@ -6,7 +6,7 @@ so ``field_docs`` reads them from the source with ``ast``; ``add_config_options`
 into an ``argparse`` option typed from its annotation, with that docstring as its help.
 
 >>> import argparse
->>> from lessons.cnn import CNNConfig
+>>> from lessons.bench.classifiers import CNNConfig
 >>> field_docs(CNNConfig)["epochs"]
 'Passes over the 1,437 training digits.'
 >>> parser = argparse.ArgumentParser()

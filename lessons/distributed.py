@@ -14,17 +14,13 @@ The pieces:
   (``MASTER_ADDR``, ``MASTER_PORT``, ``RANK``, ``WORLD_SIZE``).
 - ``start_workers`` and ``launch``: a tiny ``torchrun`` for notebooks, which always ends and reaps
   its processes, also when something fails.
-- ``DDPConfig`` and ``run_ddp``: one process against several, at the full budget.
+- ``lessons.bench.distributed`` runs one process against several at the full budget.
 
 >>> model = nn.Linear(3, 2)
 >>> X, y = torch.randn(40, 3), torch.randint(0, 2, (40,))
 >>> result = train_data_parallel(model, X, y, epochs=2, batch_size=8, snapshot_step=3)
 >>> result["steps"], sorted(result["snapshot"])
 (10, ['bias', 'weight'])
->>> DDPConfig(world_size=1)
-Traceback (most recent call last):
-...
-ValueError: world_size must be ≥ 2, got 1
 """
 
 from __future__ import annotations
@@ -37,11 +33,10 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
+import tempfile  # noqa: F401  (the doctests use it)
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +45,6 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-
-from lessons.config import check_budget, check_positive, check_widths
 
 TAUGHT_IN = {
     "average_gradients": "15-data-parallel-training",
@@ -330,135 +323,6 @@ def launch(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the workers were not done within {timeout} s")
             time.sleep(0.02)
-
-
-@dataclass(frozen=True)
-class DDPConfig:
-    """Full-budget comparison of one process and several on lesson 7's MLP and the digits."""
-
-    epochs: int = 20
-    """Passes over the 1,437 training digits."""
-    batch_size: int = 64
-    """Global batch: rows per optimizer step, summed over all processes."""
-    lr: float = 1e-2
-    """Peak learning rate of the one-cycle schedule (AdamW)."""
-    hidden: tuple[int, ...] = (256, 256)
-    """Widths of the MLP's hidden layers."""
-    world_size: int = 2
-    """Number of worker processes (ranks) of the data-parallel run."""
-    threads: int = 1
-    """CPU threads per worker process."""
-    snapshot_step: int = 10
-    """Optimizer step after which the parameters of both runs are compared."""
-    timeout: float = 300.0
-    """Seconds the workers may take before they are killed and the run fails."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
-
-    def __post_init__(self) -> None:
-        check_budget(self)
-        check_positive(self, "batch_size", "threads", "snapshot_step", "lr", "timeout")
-        check_widths(self, "hidden")
-        ws = self.world_size
-        if isinstance(ws, bool) or not isinstance(ws, int) or ws < 2:
-            raise ValueError(f"world_size must be ≥ 2, got {ws!r}")
-
-
-def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:
-    """Train the MLP in this process, then with ``config.world_size`` gloo workers; compare.
-
-    The one-process baseline uses ``config.threads`` threads, like each worker.
-
-    Returns ``test_accuracy_1proc`` and ``test_accuracy_2proc`` (fractions; the second is the
-    data-parallel run whatever its ``world_size``), ``ms_per_step_1proc`` and
-    ``ms_per_step_2proc`` (median milliseconds per optimizer step), ``all_reduce_ms`` (one
-    all-reduce of all the gradients), ``local_step_ms`` (a worker's step on its shard alone,
-    without DDP), ``max_param_diff`` (largest difference between the two
-    runs' parameters after ``snapshot_step`` steps), ``max_replica_diff`` (largest difference
-    between the ranks' final parameters; 0 means identical copies), ``steps`` and ``epochs``.
-    The gloo workers train on the CPU, so ``device`` must be "cpu".
-    """
-    from tqdm.auto import tqdm
-
-    from lessons import pick_device, seed_everything
-    from lessons.data import load_digits_split
-    from lessons.mlp import MLP
-    from lessons.train import accuracy
-
-    if not isinstance(config, DDPConfig):
-        raise ValueError(f"config must be a DDPConfig, got {type(config).__name__}")
-    if pick_device(config.device).type != "cpu":
-        raise ValueError(
-            f"device must be 'cpu' (the gloo workers train on the CPU), got {config.device!r}"
-        )
-    bar = tqdm(total=2, desc="1 process, then workers", disable=not progress, leave=False)
-    seed_everything(config.seed)
-    split = load_digits_split()
-    model = MLP(hidden=config.hidden)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(config.threads)  # the baseline computes like one worker: core for core
-    try:
-        one = train_data_parallel(
-            model,
-            split.X_train,
-            split.y_train,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            seed=config.seed,
-            snapshot_step=config.snapshot_step,
-        )
-    finally:
-        torch.set_num_threads(threads)
-    accuracy_1proc = accuracy(model, split.X_test, split.y_test)
-    bar.update()
-    args = ["-m", "lessons.distributed", "--epochs", str(config.epochs)]
-    args += [
-        "--batch-size",
-        str(config.batch_size),
-        "--lr",
-        str(config.lr),
-        "--seed",
-        str(config.seed),
-    ]
-    args += ["--hidden", *map(str, config.hidden), "--threads", str(config.threads)]
-    args += ["--snapshot-step", str(config.snapshot_step)]
-    with tempfile.TemporaryDirectory() as d:
-        torch.save(vars(split), Path(d) / "digits.pt")
-        args += ["--data", str(Path(d) / "digits.pt")]
-        launch(
-            [*args, "--out", d],
-            config.world_size,
-            log_dir=Path(d),
-            threads=config.threads,
-            timeout=config.timeout,
-        )
-        ranks = [torch.load(Path(d) / f"rank{r}.pt") for r in range(config.world_size)]
-    bar.update()
-    bar.close()
-    first = ranks[0]
-    param_diff = max(
-        (first["snapshot"][k] - v).abs().max().item() for k, v in one["snapshot"].items()
-    )
-    replica_diff = max(
-        (r["parameters"][k] - v).abs().max().item()
-        for r in ranks[1:]
-        for k, v in first["parameters"].items()
-    )
-    return {
-        "test_accuracy_1proc": accuracy_1proc,
-        "test_accuracy_2proc": first["test_accuracy"],
-        "ms_per_step_1proc": one["ms_per_step"],
-        "ms_per_step_2proc": first["ms_per_step"],
-        "all_reduce_ms": first["all_reduce_ms"],
-        "local_step_ms": first["local_step_ms"],
-        "max_param_diff": param_diff,
-        "max_replica_diff": replica_diff,
-        "steps": one["steps"],
-        "epochs": config.epochs,
-    }
 
 
 if __name__ == "__main__":

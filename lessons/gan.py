@@ -9,7 +9,7 @@ discriminator learns to tell the two apart; the generator learns to fool it.
 1×8×8 images. ``MinibatchStd`` lets the discriminator see how varied a whole batch is, which keeps
 the convolutional GAN from collapsing onto one digit. ``gan_step`` is one round of the game,
 ``train_gan`` the loop, and ``judge_samples`` measures samples with a trained digits classifier.
-``run_gan`` and ``run_dcgan`` are the full-budget runs of the command line.
+Their full-budget runs live in ``lessons.bench.gan``.
 
 >>> import torch
 >>> G, D = Generator(latent_dim=32), Discriminator()
@@ -32,15 +32,11 @@ ValueError: x must have shape (B, 64), got (5, 63)
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from lessons.config import check_budget, check_positive
 
 SLUG = "11-generative-adversarial-networks"
 TAUGHT_IN = {
@@ -336,166 +332,13 @@ class ConvDiscriminator(nn.Module):
         return self.net(x).squeeze(1)
 
 
-def _validate(config: object, positive: Sequence[str]) -> None:
-    for name in positive:
-        _check_positive(name, getattr(config, name))
-    if not config.lr > 0:
-        raise ValueError(f"lr must be a positive number, got {config.lr!r}")
-
-
-@dataclass(frozen=True)
-class GANConfig:
-    """Full-budget training of lesson 11's fully connected GAN on the digits."""
-
-    epochs: int = 300
-    """Passes over the 1,437 training digits (22 generator steps each)."""
-    lr: float = 1e-3
-    """Adam's learning rate, the same for both players (betas 0.5, 0.999)."""
-    batch_size: int = 64
-    """Real digits per step, and as many generated ones."""
-    latent_dim: int = 32
-    """Length of the noise vector z the generator starts from."""
-    hidden: int = 256
-    """Width of each of the two hidden layers, in both networks."""
-    judge_epochs: int = 5
-    """Training epochs of the CNN that judges the samples."""
-    n_samples: int = 1000
-    """Generated digits the judge scores."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
-
-    def __post_init__(self) -> None:
-        check_budget(self)
-        check_positive(
-            self, "lr", "batch_size", "latent_dim", "hidden", "judge_epochs", "n_samples"
-        )
-
-
-def _judge_run(generator: nn.Module, config, split, device, start: float) -> dict[str, float]:
-    from lessons.judge import judge_generator, train_judge
-
-    judge = train_judge(split, epochs=config.judge_epochs, seed=config.seed, device=str(device))
-    noise = torch.randn(
-        config.n_samples, config.latent_dim, generator=torch.Generator().manual_seed(1)
-    )
-    with torch.no_grad():
-        samples = generator.eval()(noise.to(device)).reshape(-1, 1, 8, 8)
-    return {
-        **judge_generator(judge, samples, split),
-        "epochs": config.epochs,
-        "seconds": time.perf_counter() - start,
-    }
-
-
-def run_gan(config: GANConfig, *, progress: bool = False) -> dict[str, float]:
-    """Train the fully connected GAN at ``config``'s budget and judge its samples.
-
-    Returns "confidence" (the judge's mean confidence on ``n_samples`` generated digits, the
-    headline), "class_entropy" (entropy of the predicted-class histogram, ideal ln 10 ≈ 2.30), the
-    same two numbers on the 360 real test digits ("real_confidence", "real_entropy"), the
-    nearest-training-digit distances of both ("nearest_distance", "real_nearest_distance"), "epochs"
-    and "seconds" (wall time of the whole run).
-    """
-    from lessons import pick_device, seed_everything
-    from lessons.data import load_digits_split
-
-    _validate(config, ["epochs", "batch_size", "latent_dim", "hidden", "judge_epochs", "n_samples"])
-    start = time.perf_counter()
-    seed_everything(config.seed)
-    device = pick_device(config.device)
-    split = load_digits_split()
-    generator = Generator(config.latent_dim, (config.hidden, config.hidden)).to(device)
-    discriminator = Discriminator(64, (config.hidden, config.hidden)).to(device)
-    train_gan(
-        generator,
-        discriminator,
-        split.X_train,
-        epochs=config.epochs,
-        lr=config.lr,
-        batch_size=config.batch_size,
-        seed=config.seed,
-        progress=progress,
-    )
-    return _judge_run(generator, config, split, device, start)
-
-
-@dataclass(frozen=True)
-class DCGANConfig:
-    """Full-budget training of lesson 11's convolutional GAN, kept diverse by minibatch std."""
-
-    epochs: int = 30
-    """Passes over the 1,437 training digits (22 generator steps each)."""
-    lr: float = 1e-3
-    """Adam's learning rate, the same for both players (betas 0.5, 0.999)."""
-    batch_size: int = 64
-    """Real digits per step, and as many generated ones."""
-    latent_dim: int = 32
-    """Length of the noise vector z the generator starts from."""
-    width: int = 32
-    """Channels of the first convolution; the others have 2 and 4 times as many."""
-    minibatch_std: bool = True
-    """Give the discriminator the batch's spread (the cure for mode collapse); False collapses."""
-    judge_epochs: int = 5
-    """Training epochs of the CNN that judges the samples."""
-    n_samples: int = 1000
-    """Generated digits the judge scores."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
-
-    def __post_init__(self) -> None:
-        check_budget(self)
-        check_positive(self, "lr", "batch_size", "latent_dim", "width", "judge_epochs", "n_samples")
-
-
-def run_dcgan(config: DCGANConfig, *, progress: bool = False) -> dict[str, float]:
-    """Train the convolutional GAN at ``config``'s budget and judge its samples.
-
-    Returns "confidence" (the judge's mean confidence on ``n_samples`` generated digits),
-    "class_entropy" (entropy of the predicted-class histogram, the headline: ln 10 ≈ 2.30 is ideal,
-    near 0 means mode collapse), the same two numbers on the 360 real test digits
-    ("real_confidence", "real_entropy"), the nearest-training-digit distances of both
-    ("nearest_distance", "real_nearest_distance"), "epochs" and "seconds" (wall time of the run).
-    """
-    from lessons import pick_device, seed_everything
-    from lessons.data import load_digits_split
-
-    _validate(config, ["epochs", "batch_size", "latent_dim", "width", "judge_epochs", "n_samples"])
-    if not isinstance(config.minibatch_std, bool):
-        raise ValueError(f"minibatch_std must be True or False, got {config.minibatch_std!r}")
-    start = time.perf_counter()
-    seed_everything(config.seed)
-    device = pick_device(config.device)
-    split = load_digits_split()
-    generator = ConvGenerator(config.latent_dim, config.width).to(device)
-    discriminator = ConvDiscriminator(config.width, config.minibatch_std).to(device)
-    train_gan(
-        generator,
-        discriminator,
-        split.X_train.reshape(-1, 1, 8, 8),
-        epochs=config.epochs,
-        lr=config.lr,
-        batch_size=config.batch_size,
-        seed=config.seed,
-        progress=progress,
-    )
-    return _judge_run(generator, config, split, device, start)
-
-
 __all__ = [
     "ConvDiscriminator",
     "ConvGenerator",
-    "DCGANConfig",
     "Discriminator",
-    "GANConfig",
     "Generator",
     "MinibatchStd",
     "gan_step",
     "judge_samples",
-    "run_dcgan",
-    "run_gan",
     "train_gan",
 ]

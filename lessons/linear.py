@@ -24,16 +24,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
-from lessons.config import check_budget, check_int_argument, check_positive
-from lessons.data import load_digits_split
-from lessons.runtime import pick_device, seed_everything
+from lessons.config import check_int_argument
 
 TAUGHT_IN = {"SoftmaxRegression": "05-logistic-softmax-regression"}
 
@@ -117,83 +114,3 @@ def train_classifier(
     model.eval()
     with torch.no_grad():
         return (model(X_test).argmax(dim=1) == y_test).float().mean().item()
-
-
-@dataclass(frozen=True)
-class SoftmaxConfig:
-    """Full-budget training of lesson 5's softmax regression on the digits.
-
-    A linear model has no width or depth to choose; its settings are how long it trains and how
-    strongly weight decay holds its weights back from fitting every training digit.
-    """
-
-    epochs: int = 100
-    """Passes over the 1,437 training digits."""
-    lr: float = 3e-2
-    """AdamW's learning rate at the start; a cosine schedule takes it to zero by the last step."""
-    batch_size: int = 64
-    """Digits per optimizer step."""
-    weight_decay: float = 0.1
-    """AdamW's decoupled weight decay: each step multiplies the weights by 1 - (that step's
-    learning rate) × weight_decay."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
-
-    def __post_init__(self) -> None:
-        check_budget(self)
-        check_positive(self, "lr", "batch_size")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be ≥ 0, got {self.weight_decay!r}")
-
-
-def run_softmax(config: SoftmaxConfig, *, progress: bool = False) -> dict[str, float]:
-    """Train softmax regression on the digits at ``config``'s budget; return its metrics.
-
-    Keys: ``test_accuracy`` (fraction of the 360 test digits right), ``train_accuracy``,
-    ``parameters`` and ``epochs``. Shows a progress bar on stderr if ``progress``.
-
-    >>> metrics = run_softmax(SoftmaxConfig(epochs=2))
-    >>> 0.8 < metrics["test_accuracy"] <= 1.0, metrics["epochs"]
-    (True, 2)
-    >>> SoftmaxConfig(epochs=0)
-    Traceback (most recent call last):
-    ...
-    ValueError: epochs must be ≥ 1, got 0
-    """
-    if not isinstance(config, SoftmaxConfig):
-        raise ValueError(f"config must be a SoftmaxConfig, got {type(config).__name__}")
-    seed_everything(config.seed)
-    device = pick_device(config.device)
-    split = load_digits_split()
-    X_train, y_train = split.X_train.to(device), split.y_train.to(device)
-    model = SoftmaxRegression(in_features=64, n_classes=10).to(device)
-
-    def make_optimizer(total_steps: int):
-        optimizer = torch.optim.AdamW(
-            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-        )
-        return optimizer, torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
-
-    test_accuracy = train_classifier(
-        model,
-        X_train,
-        y_train,
-        split.X_test.to(device),
-        split.y_test.to(device),
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        make_optimizer=make_optimizer,
-        seed=config.seed,
-        progress=progress,
-        desc="softmax",
-    )
-    with torch.no_grad():
-        train_accuracy = (model(X_train).argmax(dim=1) == y_train).float().mean().item()
-    return {
-        "test_accuracy": test_accuracy,
-        "train_accuracy": train_accuracy,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "epochs": config.epochs,
-    }

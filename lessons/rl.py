@@ -4,8 +4,8 @@ An **agent** acts in an **environment** (here gymnasium's): it sees a state, pic
 a reward and the next state. ``q_learning`` learns a table of action values on a small grid world.
 For CartPole, whose states are four real numbers, a ``QNetwork`` replaces the table; the DQN of
 ``train_dqn`` trains it from a ``ReplayBuffer`` of past steps against a slowly moving target
-network, exploring with an ε that falls on a ``linear_schedule``. ``run_dqn`` is the
-command line's full-budget run; ``draw_cartpole`` draws a CartPole state without a display.
+network, exploring with an ε that falls on a ``linear_schedule``. The full-budget run
+lives in ``lessons.bench.rl``; ``draw_cartpole`` draws a CartPole state without a display.
 
 >>> import torch
 >>> net = QNetwork(obs_size=4, n_actions=2, hidden=32)
@@ -21,9 +21,6 @@ command line's full-budget run; ``draw_cartpole`` draws a CartPole state without
 ((4, 4), torch.int64, (4,))
 >>> [linear_schedule(step, start=1.0, end=0.05, duration=100) for step in (0, 50, 100, 1000)]
 [1.0, 0.525, 0.05, 0.05]
->>> result = run_dqn(DQNConfig(steps=300, learning_starts=100))
->>> sorted(result)
-['episodes', 'greedy_mean', 'last20_mean', 'seconds', 'solved', 'steps', 'steps_to_solve']
 >>> DQNConfig(steps=0)  # a config checks itself when built
 Traceback (most recent call last):
 ...
@@ -32,8 +29,7 @@ ValueError: steps must be ≥ 1, got 0
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -43,7 +39,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from lessons.config import check_budget
-from lessons.runtime import pick_device, seed_everything
 
 TAUGHT_IN = {
     "q_learning": "12-deep-reinforcement-learning",
@@ -389,45 +384,6 @@ def _check_config(config: DQNConfig) -> None:
     for name, valid, accepted in rules:
         if not valid:
             raise ValueError(f"{name} must be {accepted}, got {getattr(config, name)!r}")
-
-
-def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
-    """Train lesson 12's Double DQN on CartPole-v1 at ``config``'s budget and report the result.
-
-    Seeds everything with ``config.seed`` and trains with ``train_dqn`` until solved
-    (``eval_episodes`` greedy episodes average ``solve_return`` or more; Gym's standard for
-    CartPole-v1 is 100 episodes and 475) or until ``config.steps`` environment steps. Then it plays
-    ``eval_episodes`` fresh greedy episodes, not the ones the solve test saw, with the final
-    network. Same seed, same machine: the same numbers.
-
-    Returns plain floats: ``solved`` (1.0 or 0.0), ``steps_to_solve`` (environment steps when
-    solved; 0.0 if not), ``steps`` (environment steps taken), ``episodes`` (training episodes),
-    ``last20_mean`` (mean return of the last ``solve_window`` training episodes, exploration
-    included), ``greedy_mean`` (mean return of the fresh greedy episodes) and ``seconds``
-    (training time).
-    """
-    _check_config(config)
-    seed_everything(config.seed)
-    base = config.device.split(":")[0]
-    device = pick_device(base)  # raises ValueError for an unknown or missing device
-    if ":" in config.device:
-        device = torch.device(config.device)
-    config = replace(config, device=str(device))
-    start = time.perf_counter()
-    out = train_dqn(config, progress=progress)
-    seconds = time.perf_counter() - start
-    returns = out["returns"]
-    last = returns[-config.solve_window :]
-    fresh = greedy_returns(out["online"], config.eval_episodes, seed=config.seed + 2 * 10**6)
-    return {
-        "solved": float(out["solved_at"] is not None),
-        "steps_to_solve": float(out["solved_at"] or 0),
-        "steps": float(out["steps"]),
-        "episodes": float(len(returns)),
-        "last20_mean": float(np.mean(last)) if last else 0.0,
-        "greedy_mean": float(fresh.mean()),
-        "seconds": seconds,
-    }
 
 
 def greedy_returns(net: nn.Module, episodes: int = 100, seed: int = 0) -> np.ndarray:

@@ -13,19 +13,16 @@ from lessons import seed_everything
 from lessons.attention import (
     TAUGHT_IN,
     MultiHeadAttention,
-    Seq2SeqConfig,
     Seq2SeqLSTM,
     Transformer,
-    TransformerConfig,
     attention,
     causal_mask,
     exact_match,
     fit_translation,
     greedy_decode,
     positional_encoding,
-    run_seq2seq,
-    run_transformer,
 )
+from lessons.bench.attention import Seq2SeqConfig, TransformerConfig, run_seq2seq, run_transformer
 from lessons.translation import (
     SOURCE_ALPHABET,
     SOURCE_LENGTH,

@@ -9,17 +9,16 @@ import pytest
 import torch
 
 from lessons import seed_everything
+from lessons.bench.capsules import CapsNetConfig, run_capsnet
 from lessons.capsules import (
     TAUGHT_IN,
     CapsNet,
-    CapsNetConfig,
     Decoder,
     DigitCapsules,
     PrimaryCapsules,
     fit_capsnet,
     margin_loss,
     route,
-    run_capsnet,
     squash,
 )
 

@@ -2,7 +2,7 @@
 
 The checks read a page's prose: front matter, code blocks, display math and HTML tags removed,
 inline code and inline math replaced by a marker (so "`x`，" is still seen next to its neighbours),
-and link targets dropped. ``results.zh.md`` is left out: ``lessons/results.py`` writes it.
+and link targets dropped. ``results.zh.md`` is left out: ``lessons/bench/results.py`` writes it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-GENERATED = {"results.zh.md"}  # written by lessons/results.py from results.json
+GENERATED = {"results.zh.md"}  # written by lessons/bench/results.py from results.json
 PAGES = sorted(p for p in DOCS.rglob("*.zh.md") if p.name not in GENERATED)
 GLOSSARY = DOCS / "glossary.zh.md"
 

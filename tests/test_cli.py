@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lessons import registry, results
-from lessons.cli import build_parser, main
+from lessons.bench import registry, results
+from lessons.bench.cli import build_parser, main
 from lessons.config import config_from_options, field_docs, option_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,10 +122,10 @@ def test_bad_input_is_one_line_on_stderr_and_status_2(argv, message, capsys):
 
 
 def test_an_unavailable_device_is_refused_before_training(capsys, monkeypatch):
-    import lessons.cli
+    import lessons.bench.cli
 
-    monkeypatch.setattr(lessons.cli, "available_devices", lambda: ["cpu"])
-    monkeypatch.setattr(lessons.cli, "train_once", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(lessons.bench.cli, "available_devices", lambda: ["cpu"])
+    monkeypatch.setattr(lessons.bench.cli, "train_once", lambda *a, **k: pytest.fail("trained"))
     status, _, err = run_cli(capsys, "run", "cnn", "--device", "cuda")
     assert status == 2
     assert err == "lessons run: --device cuda: not available here; accepted: cpu\n"

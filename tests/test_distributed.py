@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from lessons.distributed import DDPConfig, launch, run_ddp, start_workers
+from lessons.bench.distributed import DDPConfig, run_ddp
+from lessons.distributed import launch, start_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 SLEEPER = ["-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"]

@@ -13,19 +13,16 @@ from torch import nn
 
 import lessons.gan as gan
 from lessons import seed_everything
+from lessons.bench.gan import DCGANConfig, GANConfig, run_dcgan, run_gan
 from lessons.cnn import CNN
 from lessons.data import carve_validation, load_digits_split
 from lessons.gan import (
     ConvDiscriminator,
     ConvGenerator,
-    DCGANConfig,
     Discriminator,
-    GANConfig,
     Generator,
     MinibatchStd,
     judge_samples,
-    run_dcgan,
-    run_gan,
     train_gan,
 )
 from lessons.train import fit

@@ -94,3 +94,24 @@ def test_fit_and_accuracy_reject_mismatched_rows():
             epochs=1,
             batch_size=0,
         )
+
+
+def test_the_topic_modules_never_import_the_benchmark_layer():
+    """``lessons.bench`` (configs of full-budget runs, command line, registry, results page) sits on
+    top of the topic modules the pages teach from; nothing below it may reach up into it."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "lessons"
+    topic_modules = sorted(package.glob("*.py"))
+    assert len(topic_modules) > 10
+    for path in topic_modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            reached = [n for n in names if n == "lessons.bench" or n.startswith("lessons.bench.")]
+            if path.name != "__main__.py":  # `python -m lessons` starts the command line
+                assert not reached, f"{path.name} imports {reached[0]}"

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from lessons import seed_everything
+from lessons.bench.rl import run_dqn
 from lessons.rl import (
     TAUGHT_IN,
     DQNConfig,
@@ -21,7 +22,6 @@ from lessons.rl import (
     greedy_returns,
     linear_schedule,
     q_learning,
-    run_dqn,
     train_dqn,
 )
 

@@ -1,3 +1,4 @@
-"""The benchmark application: full-budget configs, the command line, the registry and the results
-page. It imports the topic modules (``lessons.cnn``, ``lessons.gan`` …) and is never imported by them.
+"""The benchmark application: full-budget configs and runs, the command line, the registry and
+the results page. It imports the topic modules (``lessons.cnn``, ``lessons.gan`` …); they never
+import it.
 """

@@ -38,16 +38,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lessons.attention import TransformerConfig, run_transformer
 from lessons.autoencoder import AutoencoderConfig, run_autoencoder
-from lessons.capsules import CapsNetConfig, run_capsnet
-from lessons.cnn import CNNConfig, run_cnn
-from lessons.distributed import DDPConfig, run_ddp
-from lessons.gan import DCGANConfig, GANConfig, run_dcgan, run_gan
-from lessons.linear import SoftmaxConfig, run_softmax
-from lessons.mlp import MLPConfig, run_mlp
-from lessons.rl import DQNConfig, run_dqn
-from lessons.rnn import AddingConfig, CharConfig, run_adding, run_char
+from lessons.bench.attention import TransformerConfig, run_transformer
+from lessons.bench.capsules import CapsNetConfig, run_capsnet
+from lessons.bench.classifiers import (
+    CNNConfig,
+    MLPConfig,
+    SoftmaxConfig,
+    run_cnn,
+    run_mlp,
+    run_softmax,
+)
+from lessons.bench.distributed import DDPConfig, run_ddp
+from lessons.bench.gan import DCGANConfig, GANConfig, run_dcgan, run_gan
+from lessons.bench.rl import run_dqn
+from lessons.bench.rnn import AddingConfig, CharConfig, run_adding, run_char
+from lessons.rl import DQNConfig
 
 _COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 
@@ -168,7 +174,7 @@ ACCURACY = Metric(Text("test accuracy", "测试准确率"), percent=True, digits
 
 
 def run_data_parallel(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:
-    """``lessons.distributed.run_ddp`` plus ``accuracy_gap``: how far 2 processes end from 1."""
+    """``run_ddp`` plus ``accuracy_gap``: how far 2 processes end from 1."""
     metrics = run_ddp(config, progress=progress)
     gap = abs(metrics["test_accuracy_2proc"] - metrics["test_accuracy_1proc"])
     return {**metrics, "accuracy_gap": gap}

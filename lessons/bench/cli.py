@@ -29,7 +29,8 @@ from typing import Any, NoReturn
 
 import torch
 
-from lessons import registry, results
+from lessons.bench import registry, results
+from lessons.bench.registry import ModelSpec
 from lessons.config import (
     add_config_options,
     available_devices,
@@ -38,7 +39,6 @@ from lessons.config import (
     field_docs,
     option_name,
 )
-from lessons.registry import ModelSpec
 
 PROG = "lessons"
 
@@ -108,8 +108,6 @@ def _warm_up() -> None:
     # Start-up costs paid once per process, before the clock starts, so that the first timed run
     # is not slower than the others: the first optimizer imports torch._dynamo (about a second),
     # and the digits come through scikit-learn (almost another).
-    import sklearn.datasets  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
 
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
