@@ -38,6 +38,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.runtime import progress_bar
+
 SLUG = "11-generative-adversarial-networks"
 TAUGHT_IN = {
     "Generator": SLUG,
@@ -209,12 +211,7 @@ def train_gan(
     discriminator.train()
     snapshot(0)
     n = X.shape[0]
-    passes = range(1, epochs + 1)
-    if progress:  # a progress bar for the command line, imported only when asked for
-        from tqdm.auto import tqdm
-
-        passes = tqdm(passes, leave=False)
-    for epoch in passes:
+    for epoch in progress_bar(range(1, epochs + 1), unit="epoch", enabled=progress):
         order = torch.randperm(n, generator=rng)
         losses = []
         for start in range(0, n - batch_size + 1, batch_size):  # full batches only

@@ -22,13 +22,8 @@ ValueError: x must have shape (B, 64), got (5, 8)
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-
 import torch
-import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
 from lessons.config import check_int_argument
 
@@ -67,50 +62,3 @@ class SoftmaxRegression(nn.Module):
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"x must have shape (B, {self.in_features}), got {tuple(x.shape)}")
         return self.linear(x)  # z = x W^T + b: (B, in_features) -> (B, n_classes)
-
-
-# Full-budget run: what `python -m lessons run softmax` trains (lesson 5's page uses a short one).
-
-
-def train_classifier(
-    model: nn.Module,
-    X_train: torch.Tensor,
-    y_train: torch.Tensor,
-    X_test: torch.Tensor,
-    y_test: torch.Tensor,
-    *,
-    epochs: int,
-    batch_size: int,
-    make_optimizer: Callable[[int], tuple[torch.optim.Optimizer, object]],
-    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
-    seed: int = 0,
-    progress: bool = False,
-    desc: str = "",
-) -> float:
-    """Train ``model`` with mini-batches and cross-entropy; return its accuracy on the test set.
-
-    The full-budget runs of the digit classifiers share this loop. ``make_optimizer(total_steps)``
-    returns the optimizer and the learning-rate schedule, stepped once per batch. ``augment(x, g)``,
-    if given, transforms each training batch (data augmentation), drawing from the generator ``g``
-    that also shuffles the data, so a run repeats with its seed. Inputs ``X`` are ``(N, ...)``
-    already on the model's device; labels ``y`` are ``(N,)``.
-    """
-    n = X_train.shape[0]
-    optimizer, schedule = make_optimizer(epochs * math.ceil(n / batch_size))
-    generator = torch.Generator().manual_seed(seed)
-    for _ in tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False):
-        model.train()
-        order = torch.randperm(n, generator=generator).to(X_train.device)
-        for start in range(0, n, batch_size):
-            batch = order[start : start + batch_size]
-            x = X_train[batch]
-            if augment is not None:
-                x = augment(x, generator)
-            loss = F.cross_entropy(model(x), y_train[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-    model.eval()
-    with torch.no_grad():
-        return (model(X_test).argmax(dim=1) == y_test).float().mean().item()

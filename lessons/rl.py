@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lessons.config import check_budget
+from lessons.runtime import progress_bar
 
 TAUGHT_IN = {
     "q_learning": "12-deep-reinforcement-learning",
@@ -283,11 +284,7 @@ def train_dqn(config: DQNConfig, progress: bool = False) -> dict[str, Any]:
     next_test = config.solve_window  # the episode count at which the greedy test may next be tried
     obs, _ = env.reset(seed=config.seed)
     episode_return, step = 0.0, 0
-    steps = range(1, config.steps + 1)
-    if progress:  # imported only when asked: in a notebook, tqdm.auto may warn on stderr
-        from tqdm.auto import tqdm
-
-        steps = tqdm(steps, leave=False)
+    steps = progress_bar(range(1, config.steps + 1), unit="step", enabled=progress)
     try:
         for step in steps:
             # act: at random while the buffer fills, then ε-greedily

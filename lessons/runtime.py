@@ -8,11 +8,17 @@ from __future__ import annotations
 import os
 import random
 import re
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 _DEVICES = ("cpu", "cuda", "mps")
+T = TypeVar("T")
 
 
 def seed_everything(seed: int) -> None:
@@ -71,3 +77,46 @@ def pick_device(prefer: str | None = None) -> torch.device:
     if prefer == "mps" and not has_mps:
         raise ValueError("prefer='mps' but no MPS device is available; use 'cpu' or None")
     return torch.device("mps" if has_mps else "cpu")
+
+
+def progress_bar(
+    iterable: Iterable[T] | None = None,
+    *,
+    total: int | None = None,
+    desc: str = "",
+    unit: str = "it",
+    enabled: bool = True,
+) -> tqdm:
+    """A progress bar on stderr over ``iterable`` (or counting to ``total`` by ``.update``), shown
+    only when ``enabled``, and cleared when done.
+
+    The one rule for progress bars in the package: plain ``tqdm``, because ``tqdm.auto`` warns on
+    stderr in a notebook without ipywidgets. A disabled bar prints nothing and costs nothing.
+
+    >>> list(progress_bar(range(3), enabled=False))
+    [0, 1, 2]
+    >>> with progress_bar(total=2, enabled=False) as bar:
+    ...     bar.update(1)
+    """
+    return tqdm(
+        iterable, total=total, desc=desc or None, unit=unit, disable=not enabled, leave=False
+    )
+
+
+@contextmanager
+def stopwatch() -> Iterator[dict[str, float]]:
+    """Time the ``with`` block: the wall seconds land in the yielded dict's ``"seconds"`` on exit.
+
+    The one way the package measures time (``time.perf_counter``, a monotonic clock).
+
+    >>> with stopwatch() as clock:
+    ...     _ = sum(range(1000))
+    >>> 0 <= clock["seconds"] < 1
+    True
+    """
+    result = {"seconds": float("nan")}
+    start = time.perf_counter()
+    try:
+        yield result
+    finally:
+        result["seconds"] = time.perf_counter() - start

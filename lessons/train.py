@@ -1,16 +1,20 @@
 """The training loop the lessons share once they have written it out themselves (lesson 7).
 
-``fit`` trains any classifier on tensors with mini-batches, AdamW and a one-cycle learning-rate
-schedule, and records the loss and accuracies after each epoch.
+``fit`` trains any classifier on tensors with mini-batches, AdamW and a one-cycle (or cosine)
+learning-rate schedule, and records the loss and accuracies after each epoch. It is the one
+classifier loop of the package: the full-budget runs of ``lessons.bench`` use it too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from lessons.runtime import progress_bar
 
 
 @dataclass
@@ -56,16 +60,25 @@ def fit(
     X_val: torch.Tensor | None = None,
     y_val: torch.Tensor | None = None,
     seed: int = 0,
+    schedule: str = "one-cycle",
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+    record_accuracy: bool = True,
+    progress: bool = False,
+    desc: str = "",
 ) -> History:
     """Train ``model`` to classify ``X_train`` ``(N, ...)`` into the labels ``y_train`` ``(N,)``.
 
-    Cross-entropy loss, AdamW, and a one-cycle schedule that warms the learning rate up to ``lr``
-    and anneals it to almost zero by the last step. The data are reshuffled every epoch with a
-    generator seeded by ``seed``, so two runs with the same seed match.
+    Cross-entropy loss and AdamW. The learning rate follows ``schedule``: ``"one-cycle"`` warms it
+    up to ``lr`` and anneals it to almost zero by the last step; ``"cosine"`` starts at ``lr`` and
+    falls to zero along a half cosine. The data are reshuffled every epoch with a generator seeded
+    by ``seed``, so two runs with the same seed match. ``augment(x, g)``, if given, transforms each
+    training batch (data augmentation), drawing from that same generator ``g``.
 
-    With ``X_val`` and ``y_val`` (a validation split carved from the training data, see
-    ``lessons.data.carve_validation``) it also records the accuracy on them after each epoch; the
-    test set is read once, after training, by the caller.
+    After each epoch it records the mean training loss and, if ``record_accuracy``, the accuracy on
+    the training data and on ``X_val``, ``y_val`` (a validation split carved from the training
+    data, see ``lessons.data.carve_validation``); the test set is read once, after training, by
+    the caller. ``progress`` shows a bar on stderr named ``desc``. Lessons 7 onwards and the
+    full-budget runs of the command line all train their classifiers here.
 
     >>> X = torch.randn(64, 2); y = (X[:, 0] > 0).long()
     >>> history = fit(nn.Linear(2, 2), X, y, epochs=30, lr=0.1, batch_size=16)
@@ -75,11 +88,17 @@ def fit(
     Traceback (most recent call last):
     ...
     ValueError: epochs must be a positive integer, got 0
+    >>> fit(nn.Linear(2, 2), X, y, epochs=1, schedule="step")
+    Traceback (most recent call last):
+    ...
+    ValueError: schedule must be 'one-cycle' or 'cosine', got 'step'
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if schedule not in ("one-cycle", "cosine"):
+        raise ValueError(f"schedule must be 'one-cycle' or 'cosine', got {schedule!r}")
     if X_train.shape[0] != y_train.shape[0]:
         raise ValueError(
             f"X_train and y_train must have the same number of rows, "
@@ -88,27 +107,34 @@ def fit(
     device = next(model.parameters()).device
     X_train, y_train = X_train.to(device), y_train.to(device)
     n = X_train.shape[0]
-    steps_per_epoch = (n + batch_size - 1) // batch_size
+    total_steps = epochs * ((n + batch_size - 1) // batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch
-    )
+    if schedule == "one-cycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=total_steps
+        )
+    else:
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
     generator = torch.Generator().manual_seed(seed)
     history = History()
-    for _ in range(epochs):
+    for _ in progress_bar(range(epochs), desc=desc, unit="epoch", enabled=progress):
         model.train()
         order = torch.randperm(n, generator=generator).to(device)
         total = 0.0
         for start in range(0, n, batch_size):
             batch = order[start : start + batch_size]
-            loss = F.cross_entropy(model(X_train[batch]), y_train[batch])
+            x = X_train[batch]
+            if augment is not None:
+                x = augment(x, generator)
+            loss = F.cross_entropy(model(x), y_train[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            schedule.step()
+            scheduler.step()
             total += loss.item() * batch.numel()
         history.train_loss.append(total / n)
-        history.train_accuracy.append(accuracy(model, X_train, y_train))
-        if X_val is not None and y_val is not None:
-            history.val_accuracy.append(accuracy(model, X_val, y_val))
+        if record_accuracy:
+            history.train_accuracy.append(accuracy(model, X_train, y_train))
+            if X_val is not None and y_val is not None:
+                history.val_accuracy.append(accuracy(model, X_val, y_val))
     return history

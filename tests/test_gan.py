@@ -217,8 +217,10 @@ def test_run_gan_returns_the_documented_keys():
         "real_entropy",
         "nearest_distance",
         "real_nearest_distance",
+        "parameters",
         "epochs",
-        "seconds",
+        "train_seconds",
+        "sample_seconds_per_1000",
     }
     assert 0 < result["nearest_distance"] and 0 < result["real_nearest_distance"]
     assert 0.1 <= result["confidence"] <= 1 and 0 <= result["class_entropy"] <= math.log(10)

@@ -3,7 +3,6 @@ command line and the results page."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, fields
 
 import torch
@@ -16,7 +15,7 @@ from lessons.attention import (
     fit_translation,
 )
 from lessons.config import check_budget, check_positive
-from lessons.runtime import pick_device, seed_everything
+from lessons.runtime import pick_device, progress_bar, seed_everything, stopwatch
 from lessons.translation import (
     SOURCE_ALPHABET,
     TARGET_ALPHABET,
@@ -105,27 +104,24 @@ def _device(name: str) -> torch.device:
 
 def _run(model: nn.Module, data: DateData, config, progress: bool) -> dict[str, float]:
     """Train ``model`` on ``data`` at ``config``'s budget; score it on the held-out pairs."""
-    from tqdm.auto import tqdm  # here, not at the top: notebooks import this module
-
-    bar = tqdm(total=config.steps, disable=not progress, leave=False)
-    start = time.perf_counter()
-    losses = fit_translation(
-        model,
-        data.src_train,
-        data.tgt_train,
-        steps=config.steps,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        seed=config.seed,
-        on_step=bar.update,
-    )
-    seconds = time.perf_counter() - start
+    bar = progress_bar(total=config.steps, unit="step", enabled=progress)
+    with stopwatch() as training:
+        losses = fit_translation(
+            model,
+            data.src_train,
+            data.tgt_train,
+            steps=config.steps,
+            batch_size=config.batch_size,
+            lr=config.lr,
+            seed=config.seed,
+            on_step=bar.update,
+        )
     bar.close()
     return {
         "exact_match": exact_match(model, data.src_test, data.tgt_test),
         "final_loss": sum(losses[-50:]) / len(losses[-50:]),
         "steps": config.steps,
-        "train_seconds": seconds,
+        "train_seconds": training["seconds"],
     }
 
 

@@ -8,7 +8,6 @@ ValueError: epochs must be ≥ 1, got 0
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, fields
 
 import lessons
@@ -18,6 +17,7 @@ from lessons.capsules import (
     fit_capsnet,
 )
 from lessons.config import check_at_least_zero, check_budget, check_positive
+from lessons.runtime import progress_bar, stopwatch
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,6 @@ def run_capsnet(config: CapsNetConfig, *, progress: bool = False) -> dict[str, f
             f"reconstruction_weight must be a number of at least 0, "
             f"got {config.reconstruction_weight!r}"
         )
-    from tqdm.auto import tqdm  # here, not at the top: lessons import this module in notebooks
-
     from lessons.data import load_digits_split
     from lessons.train import accuracy
 
@@ -89,21 +87,24 @@ def run_capsnet(config: CapsNetConfig, *, progress: bool = False) -> dict[str, f
         digit_dim=config.digit_dim,
         iterations=config.iterations,
     ).to(device)
-    bar = tqdm(total=config.epochs, disable=not progress, leave=False)
-    start = time.perf_counter()
-    fit_capsnet(
-        model,
-        split.X_train.reshape(-1, 1, 8, 8),
-        split.y_train,
-        epochs=config.epochs,
-        lr=config.lr,
-        batch_size=config.batch_size,
-        reconstruction_weight=config.reconstruction_weight,
-        max_shift=config.max_shift,
-        seed=config.seed,
-        on_epoch=lambda loss: bar.update(),
-    )
-    seconds = time.perf_counter() - start
+    bar = progress_bar(total=config.epochs, unit="epoch", enabled=progress)
+    with stopwatch() as training:
+        fit_capsnet(
+            model,
+            split.X_train.reshape(-1, 1, 8, 8),
+            split.y_train,
+            epochs=config.epochs,
+            lr=config.lr,
+            batch_size=config.batch_size,
+            reconstruction_weight=config.reconstruction_weight,
+            max_shift=config.max_shift,
+            seed=config.seed,
+            on_epoch=lambda loss: bar.update(),
+        )
     bar.close()
     test_accuracy = accuracy(model, split.X_test.reshape(-1, 1, 8, 8), split.y_test)
-    return {"test_accuracy": test_accuracy, "epochs": config.epochs, "train_seconds": seconds}
+    return {
+        "test_accuracy": test_accuracy,
+        "epochs": config.epochs,
+        "train_seconds": training["seconds"],
+    }

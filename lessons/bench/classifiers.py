@@ -26,12 +26,12 @@ from lessons.config import (
 from lessons.data import load_digits_split
 from lessons.linear import (
     SoftmaxRegression,
-    train_classifier,
 )
 from lessons.mlp import (
     MLP,
 )
 from lessons.runtime import pick_device, seed_everything
+from lessons.train import accuracy, fit
 
 
 @dataclass(frozen=True)
@@ -85,27 +85,22 @@ def run_softmax(config: SoftmaxConfig, *, progress: bool = False) -> dict[str, f
     X_train, y_train = split.X_train.to(device), split.y_train.to(device)
     model = SoftmaxRegression(in_features=64, n_classes=10).to(device)
 
-    def make_optimizer(total_steps: int):
-        optimizer = torch.optim.AdamW(
-            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-        )
-        return optimizer, torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
-
-    test_accuracy = train_classifier(
+    fit(
         model,
         X_train,
         y_train,
-        split.X_test.to(device),
-        split.y_test.to(device),
         epochs=config.epochs,
+        lr=config.lr,
         batch_size=config.batch_size,
-        make_optimizer=make_optimizer,
+        weight_decay=config.weight_decay,
         seed=config.seed,
+        schedule="cosine",
+        record_accuracy=False,
         progress=progress,
         desc="softmax",
     )
-    with torch.no_grad():
-        train_accuracy = (model(X_train).argmax(dim=1) == y_train).float().mean().item()
+    test_accuracy = accuracy(model, split.X_test, split.y_test)
+    train_accuracy = accuracy(model, X_train, y_train)
     return {
         "test_accuracy": test_accuracy,
         "train_accuracy": train_accuracy,
@@ -169,32 +164,25 @@ def run_mlp(config: MLPConfig, *, progress: bool = False) -> dict[str, float]:
     split = load_digits_split()
     model = MLP(hidden=config.hidden, dropout=config.dropout).to(device)
 
-    def make_optimizer(total_steps: int):
-        optimizer = torch.optim.AdamW(
-            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-        )
-        return optimizer, torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=total_steps
-        )
-
     def add_noise(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         noise = torch.randn(x.shape, generator=generator).to(x.device)
         return x + config.input_noise * noise  # a digit jittered is still the same digit
 
-    test_accuracy = train_classifier(
+    fit(
         model,
-        split.X_train.to(device),
-        split.y_train.to(device),
-        split.X_test.to(device),
-        split.y_test.to(device),
+        split.X_train,
+        split.y_train,
         epochs=config.epochs,
+        lr=config.lr,
         batch_size=config.batch_size,
-        make_optimizer=make_optimizer,
-        augment=add_noise if config.input_noise > 0 else None,
+        weight_decay=config.weight_decay,
         seed=config.seed,
+        augment=add_noise if config.input_noise > 0 else None,
+        record_accuracy=False,
         progress=progress,
         desc="mlp",
     )
+    test_accuracy = accuracy(model, split.X_test, split.y_test)
     return {
         "test_accuracy": test_accuracy,
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -261,34 +249,27 @@ def run_cnn(config: CNNConfig, *, progress: bool = False) -> dict[str, float]:
     as_images = lambda X: X.reshape(-1, 1, 8, 8).to(device)  # noqa: E731  (N, 64) -> (N, 1, 8, 8)
     model = CNN(channels=config.channels, hidden=config.hidden).to(device)
 
-    def make_optimizer(total_steps: int):
-        optimizer = torch.optim.AdamW(
-            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-        )
-        return optimizer, torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=total_steps
-        )
-
     def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         return random_affine(
             x, generator, shift=config.shift, degrees=config.degrees, scale=config.scale
         )
 
     augmenting = config.shift > 0 or config.degrees > 0 or config.scale > 0
-    test_accuracy = train_classifier(
+    fit(
         model,
         as_images(split.X_train),
-        split.y_train.to(device),
-        as_images(split.X_test),
-        split.y_test.to(device),
+        split.y_train,
         epochs=config.epochs,
+        lr=config.lr,
         batch_size=config.batch_size,
-        make_optimizer=make_optimizer,
-        augment=augment if augmenting else None,
+        weight_decay=config.weight_decay,
         seed=config.seed,
+        augment=augment if augmenting else None,
+        record_accuracy=False,
         progress=progress,
         desc="cnn",
     )
+    test_accuracy = accuracy(model, as_images(split.X_test), split.y_test)
     return {
         "test_accuracy": test_accuracy,
         "parameters": sum(p.numel() for p in model.parameters()),

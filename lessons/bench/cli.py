@@ -22,7 +22,6 @@ import os
 import platform
 import re
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -39,6 +38,7 @@ from lessons.config import (
     field_docs,
     option_name,
 )
+from lessons.runtime import stopwatch
 
 PROG = "lessons"
 
@@ -119,10 +119,10 @@ def _plain(value: Any) -> Any:
 def train_once(spec: ModelSpec, config: Any, *, progress: bool) -> tuple[dict[str, Any], float]:
     """Run ``spec`` with ``config``; return its metrics (plain numbers) and the wall seconds."""
     _warm_up()
-    start = time.perf_counter()
-    metrics = spec.run(config, progress=progress)
-    seconds = time.perf_counter() - start
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in metrics.items()}, seconds
+    with stopwatch() as run:
+        metrics = spec.run(config, progress=progress)
+    plain = {k: (v.item() if hasattr(v, "item") else v) for k, v in metrics.items()}
+    return plain, run["seconds"]
 
 
 def _config_dict(config: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from lessons.distributed import (
     launch,
     train_data_parallel,
 )
+from lessons.runtime import progress_bar
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,6 @@ def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:
     between the ranks' final parameters; 0 means identical copies), ``steps`` and ``epochs``.
     The gloo workers train on the CPU, so ``device`` must be "cpu".
     """
-    from tqdm.auto import tqdm
-
     from lessons import pick_device, seed_everything
     from lessons.data import load_digits_split
     from lessons.mlp import MLP
@@ -83,7 +82,7 @@ def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:
         raise ValueError(
             f"device must be 'cpu' (the gloo workers train on the CPU), got {config.device!r}"
         )
-    bar = tqdm(total=2, desc="1 process, then workers", disable=not progress, leave=False)
+    bar = progress_bar(total=2, desc="1 process, then workers", enabled=progress)
     seed_everything(config.seed)
     split = load_digits_split()
     model = MLP(hidden=config.hidden)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from lessons.gan import (
     _check_positive,
     train_gan,
 )
+from lessons.runtime import stopwatch
 
 
 def _validate(config: object, positive: Sequence[str]) -> None:
@@ -58,19 +58,24 @@ class GANConfig:
         )
 
 
-def _judge_run(generator: nn.Module, config, split, device, start: float) -> dict[str, float]:
+def _judge_run(
+    generator: nn.Module, config, split, device, train_seconds: float
+) -> dict[str, float]:
+    """Draw ``config.n_samples`` digits from ``generator`` and judge them (``lessons.judge``)."""
     from lessons.judge import judge_generator, train_judge
 
     judge = train_judge(split, epochs=config.judge_epochs, seed=config.seed, device=str(device))
     noise = torch.randn(
         config.n_samples, config.latent_dim, generator=torch.Generator().manual_seed(1)
     )
-    with torch.no_grad():
-        samples = generator.eval()(noise.to(device)).reshape(-1, 1, 8, 8)
+    with stopwatch() as sampling, torch.no_grad():
+        samples = generator.eval()(noise.to(device)).reshape(-1, 1, 8, 8).cpu()
     return {
         **judge_generator(judge, samples, split),
+        "parameters": sum(p.numel() for p in generator.parameters()),
         "epochs": config.epochs,
-        "seconds": time.perf_counter() - start,
+        "train_seconds": train_seconds,
+        "sample_seconds_per_1000": sampling["seconds"] * 1000 / config.n_samples,
     }
 
 
@@ -80,30 +85,30 @@ def run_gan(config: GANConfig, *, progress: bool = False) -> dict[str, float]:
     Returns "confidence" (the judge's mean confidence on ``n_samples`` generated digits, the
     headline), "class_entropy" (entropy of the predicted-class histogram, ideal ln 10 ≈ 2.30), the
     same two numbers on the 360 real test digits ("real_confidence", "real_entropy"), the
-    nearest-training-digit distances of both ("nearest_distance", "real_nearest_distance"), "epochs"
-    and "seconds" (wall time of the whole run).
+    nearest-training-digit distances of both ("nearest_distance", "real_nearest_distance"),
+    "parameters" (the generator's), "epochs", "train_seconds" and "sample_seconds_per_1000".
     """
     from lessons import pick_device, seed_everything
     from lessons.data import load_digits_split
 
     _validate(config, ["epochs", "batch_size", "latent_dim", "hidden", "judge_epochs", "n_samples"])
-    start = time.perf_counter()
     seed_everything(config.seed)
     device = pick_device(config.device)
     split = load_digits_split()
     generator = Generator(config.latent_dim, (config.hidden, config.hidden)).to(device)
     discriminator = Discriminator(64, (config.hidden, config.hidden)).to(device)
-    train_gan(
-        generator,
-        discriminator,
-        split.X_train,
-        epochs=config.epochs,
-        lr=config.lr,
-        batch_size=config.batch_size,
-        seed=config.seed,
-        progress=progress,
-    )
-    return _judge_run(generator, config, split, device, start)
+    with stopwatch() as training:
+        train_gan(
+            generator,
+            discriminator,
+            split.X_train,
+            epochs=config.epochs,
+            lr=config.lr,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            progress=progress,
+        )
+    return _judge_run(generator, config, split, device, training["seconds"])
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,8 @@ def run_dcgan(config: DCGANConfig, *, progress: bool = False) -> dict[str, float
     "class_entropy" (entropy of the predicted-class histogram, the headline: ln 10 ≈ 2.30 is ideal,
     near 0 means mode collapse), the same two numbers on the 360 real test digits
     ("real_confidence", "real_entropy"), the nearest-training-digit distances of both
-    ("nearest_distance", "real_nearest_distance"), "epochs" and "seconds" (wall time of the run).
+    ("nearest_distance", "real_nearest_distance"), "parameters" (the generator's), "epochs",
+    "train_seconds" and "sample_seconds_per_1000".
     """
     from lessons import pick_device, seed_everything
     from lessons.data import load_digits_split
@@ -151,20 +157,20 @@ def run_dcgan(config: DCGANConfig, *, progress: bool = False) -> dict[str, float
     _validate(config, ["epochs", "batch_size", "latent_dim", "width", "judge_epochs", "n_samples"])
     if not isinstance(config.minibatch_std, bool):
         raise ValueError(f"minibatch_std must be True or False, got {config.minibatch_std!r}")
-    start = time.perf_counter()
     seed_everything(config.seed)
     device = pick_device(config.device)
     split = load_digits_split()
     generator = ConvGenerator(config.latent_dim, config.width).to(device)
     discriminator = ConvDiscriminator(config.width, config.minibatch_std).to(device)
-    train_gan(
-        generator,
-        discriminator,
-        split.X_train.reshape(-1, 1, 8, 8),
-        epochs=config.epochs,
-        lr=config.lr,
-        batch_size=config.batch_size,
-        seed=config.seed,
-        progress=progress,
-    )
-    return _judge_run(generator, config, split, device, start)
+    with stopwatch() as training:
+        train_gan(
+            generator,
+            discriminator,
+            split.X_train.reshape(-1, 1, 8, 8),
+            epochs=config.epochs,
+            lr=config.lr,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            progress=progress,
+        )
+    return _judge_run(generator, config, split, device, training["seconds"])

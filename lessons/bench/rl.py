@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -19,7 +18,7 @@ from lessons.rl import (
     greedy_returns,
     train_dqn,
 )
-from lessons.runtime import pick_device, seed_everything
+from lessons.runtime import pick_device, seed_everything, stopwatch
 
 
 def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
@@ -44,9 +43,8 @@ def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
     if ":" in config.device:
         device = torch.device(config.device)
     config = replace(config, device=str(device))
-    start = time.perf_counter()
-    out = train_dqn(config, progress=progress)
-    seconds = time.perf_counter() - start
+    with stopwatch() as training:
+        out = train_dqn(config, progress=progress)
     returns = out["returns"]
     last = returns[-config.solve_window :]
     fresh = greedy_returns(out["online"], config.eval_episodes, seed=config.seed + 2 * 10**6)
@@ -57,5 +55,5 @@ def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
         "episodes": float(len(returns)),
         "last20_mean": float(np.mean(last)) if last else 0.0,
         "greedy_mean": float(fresh.mean()),
-        "seconds": seconds,
+        "seconds": training["seconds"],
     }

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
 from lessons.config import check_budget, check_fraction, check_positive
 from lessons.rnn import (
@@ -20,7 +19,7 @@ from lessons.rnn import (
     corpus_split,
     fit_adding,
 )
-from lessons.runtime import pick_device, seed_everything
+from lessons.runtime import pick_device, progress_bar, seed_everything
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,7 @@ def run_adding(config: AddingConfig, *, progress: bool = False) -> dict[str, flo
     seed_everything(config.seed)
     device = pick_device(config.device)
     model = SequenceRegressor(input_size=2, hidden_size=config.hidden_size, cell="lstm")
-    bar = tqdm(
-        total=config.steps, desc="lstm-adding", unit="step", disable=not progress, leave=False
-    )
+    bar = progress_bar(total=config.steps, desc="lstm-adding", unit="step", enabled=progress)
     with bar:
         curve = fit_adding(
             _OnDevice(model.to(device), bar),
@@ -166,9 +163,7 @@ def run_char(config: CharConfig, *, progress: bool = False) -> dict[str, float]:
     offsets = torch.arange(config.length + 1, device=device)
     recent: list[float] = []
     model.train()
-    for _ in tqdm(
-        range(config.steps), desc="char-lstm", unit="step", disable=not progress, leave=False
-    ):
+    for _ in progress_bar(range(config.steps), desc="char-lstm", unit="step", enabled=progress):
         starts = torch.randint(
             0, len(train_ids) - config.length - 1, (config.batch_size,), generator=generator
         ).to(device)
