@@ -50,6 +50,7 @@ TERMS: list[tuple[str, str, list[str], str]] = [
     ("cell state", "细胞状态", ["记忆元"], "*"),
     ("dropout", "dropout", ["暂退法", "丢弃法"], "*"),
     ("judge (lesson 11's classifier)", "裁判", [r"评判（judge）"], "*"),
+    ("topological order", "拓扑序", ["拓扑顺序"], "*"),
 ]
 
 PHRASES = {"值得注意的是", "代码单元"}  # words about the page itself, not terms of the glossary
