@@ -27,14 +27,26 @@ import argparse
 import ast
 import dataclasses
 import inspect
-import re
 import textwrap
 import typing
+from dataclasses import dataclass
 from typing import Any
 
-import torch
+from lessons.runtime import check_device_name, check_seed
 
-_DEVICE = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What every full-budget config has, declared once: the run's seed and its device.
+
+    A config subclasses it (``class CNNConfig(RunConfig)``) and calls ``check_budget`` from its
+    ``__post_init__``, which checks these two fields with the rest.
+    """
+
+    seed: int = 0
+    """Seed for every random number generator the run uses."""
+    device: str = "cpu"
+    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
 
 def field_docs(cls: type) -> dict[str, str]:
@@ -149,12 +161,8 @@ def check_budget(config: Any) -> None:
     for name, value in budget_of(config).items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             _fail(name, "≥ 1", value)
-    seed = getattr(config, "seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        _fail("seed", "an integer in [0, 2**32 - 1]", seed)
-    device = getattr(config, "device", "cpu")
-    if not isinstance(device, str) or not _DEVICE.match(device):
-        _fail("device", 'one of "cpu", "cuda", "cuda:N" or "mps"', device)
+    check_seed(getattr(config, "seed", 0))
+    check_device_name(getattr(config, "device", "cpu"))
 
 
 def _wants_int(config: Any, name: str) -> bool:
@@ -222,18 +230,3 @@ def check_layer_widths(name: str, value: Any) -> None:
         or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in value)
     ):
         _fail(name, "a sequence of positive integers (layer widths)", value)
-
-
-def available_devices() -> list[str]:
-    """The device names this machine can train on: always ``"cpu"``, then CUDA and MPS if present.
-
-    >>> available_devices()[0]
-    'cpu'
-    """
-    names = ["cpu"]
-    if torch.cuda.is_available():
-        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        names.append("mps")
-    return names

@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessons.config import check_budget
+from lessons.config import RunConfig, check_budget
 from lessons.runtime import progress_bar
 
 TAUGHT_IN = {
@@ -203,7 +203,7 @@ def dqn_loss(
 
 
 @dataclass(frozen=True)
-class DQNConfig:
+class DQNConfig(RunConfig):
     """Full-budget training of lesson 12's Double DQN on CartPole-v1."""
 
     steps: int = 80_000
@@ -248,10 +248,6 @@ class DQNConfig:
     """Greedy episodes (no exploration) of the solve test; Gym's standard is 100."""
     stop_when_solved: bool = True
     """Stop training as soon as the run is solved."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)  # steps, seed, device

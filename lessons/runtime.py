@@ -17,8 +17,45 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-_DEVICES = ("cpu", "cuda", "mps")
+_DEVICE_NAME = re.compile(r"(cpu|mps|cuda(:\d+)?)")
 T = TypeVar("T")
+
+
+def check_seed(seed: object, name: str = "seed") -> None:
+    """Raise ValueError unless ``seed`` is an integer every generator accepts: 0 to 2**32 - 1."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"{name} must be an integer in [0, 2**32 - 1], got {seed!r}")
+
+
+def check_device_name(device: object, name: str = "device") -> None:
+    """Raise ValueError unless ``device`` is a device name the package knows.
+
+    The one parser of device names: "cpu", "cuda", "cuda:N" (the N-th GPU) or "mps". Whether
+    this machine has that device is ``pick_device``'s question.
+
+    >>> check_device_name("cuda:1")
+    >>> check_device_name("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be one of "cpu", "cuda", "cuda:N" or "mps", got 'gpu'
+    """
+    if not isinstance(device, str) or not _DEVICE_NAME.fullmatch(device):
+        raise ValueError(f'{name} must be one of "cpu", "cuda", "cuda:N" or "mps", got {device!r}')
+
+
+def available_devices() -> list[str]:
+    """The device names this machine can train on: always ``"cpu"``, then CUDA and MPS if present.
+
+    >>> available_devices()[0]
+    'cpu'
+    """
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("mps")
+    return names
 
 
 def seed_everything(seed: int) -> None:
@@ -35,8 +72,7 @@ def seed_everything(seed: int) -> None:
     ...
     ValueError: seed must be an integer in [0, 2**32 - 1], got -1
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32 - 1], got {seed!r}")
+    check_seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -55,12 +91,11 @@ def pick_device(prefer: str | None = None) -> torch.device:
     >>> pick_device("tpu")
     Traceback (most recent call last):
     ...
-    ValueError: prefer must be one of 'cpu', 'cuda', 'mps' or None, got 'tpu'
+    ValueError: prefer must be one of "cpu", "cuda", "cuda:N" or "mps", got 'tpu'
     """
+    if prefer is not None:
+        check_device_name(prefer, name="prefer")
     index = re.fullmatch(r"cuda:(\d+)", prefer or "")
-    if prefer is not None and prefer not in _DEVICES and not index:
-        choices = ", ".join(repr(d) for d in _DEVICES)
-        raise ValueError(f"prefer must be one of {choices} or None, got {prefer!r}")
     if prefer == "cpu":
         return torch.device("cpu")
     if index:

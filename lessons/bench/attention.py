@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import torch
 from torch import nn
 
 from lessons.attention import (
@@ -14,7 +13,7 @@ from lessons.attention import (
     exact_match,
     fit_translation,
 )
-from lessons.config import check_budget, check_positive
+from lessons.config import RunConfig, check_budget, check_positive
 from lessons.runtime import pick_device, progress_bar, seed_everything, stopwatch
 from lessons.translation import (
     SOURCE_ALPHABET,
@@ -37,7 +36,7 @@ def _check_config(config: object) -> None:
 
 
 @dataclass(frozen=True)
-class TransformerConfig:
+class TransformerConfig(RunConfig):
     """Full-budget training of lesson 14's Transformer on written dates to ISO dates."""
 
     steps: int = 1000
@@ -54,10 +53,6 @@ class TransformerConfig:
     """Encoder blocks, and as many decoder blocks."""
     n_train: int = 20_000
     """Training pairs; 1,000 further dates, none of them in training, are held out."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
@@ -65,7 +60,7 @@ class TransformerConfig:
 
 
 @dataclass(frozen=True)
-class Seq2SeqConfig:
+class Seq2SeqConfig(RunConfig):
     """Full-budget training of lesson 14's LSTM encoder-decoder on the same dates."""
 
     steps: int = 1000
@@ -80,26 +75,10 @@ class Seq2SeqConfig:
     """Length of each character's learned vector."""
     n_train: int = 20_000
     """Training pairs; 1,000 further dates, none of them in training, are held out."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
         check_positive(self, "batch_size", "lr", "hidden_size", "embedding_size", "n_train")
-
-
-def _device(name: str) -> torch.device:
-    """The device a config names: "cpu", "cuda", "cuda:N" or "mps", if this machine has it."""
-    kind = name.split(":")[0] if isinstance(name, str) else name
-    if kind not in ("cpu", "cuda", "mps") or (kind != "cuda" and name != kind):
-        raise ValueError(f'device must be "cpu", "cuda", "cuda:N" or "mps", got {name!r}')
-    try:
-        device = pick_device(kind)
-    except ValueError as error:
-        raise ValueError(f"device {name!r} is not available here: {error}") from None
-    return torch.device(name) if kind == "cuda" else device
 
 
 def _run(model: nn.Module, data: DateData, config, progress: bool) -> dict[str, float]:
@@ -138,7 +117,7 @@ def run_transformer(config: TransformerConfig, *, progress: bool = False) -> dic
             f"n_embd must be an even multiple of n_head ({config.n_head}), got {config.n_embd}"
         )
     seed_everything(config.seed)
-    device = _device(config.device)
+    device = pick_device(config.device)
     data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
     model = Transformer(
         len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.n_embd, config.n_head, config.n_layer
@@ -154,7 +133,7 @@ def run_seq2seq(config: Seq2SeqConfig, *, progress: bool = False) -> dict[str, f
     """
     _check_config(config)
     seed_everything(config.seed)
-    device = _device(config.device)
+    device = pick_device(config.device)
     data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
     model = Seq2SeqLSTM(
         len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.hidden_size, config.embedding_size

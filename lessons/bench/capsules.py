@@ -16,12 +16,12 @@ from lessons.capsules import (
     check_int,
     fit_capsnet,
 )
-from lessons.config import check_at_least_zero, check_budget, check_positive
+from lessons.config import RunConfig, check_at_least_zero, check_budget, check_positive
 from lessons.runtime import progress_bar, stopwatch
 
 
 @dataclass(frozen=True)
-class CapsNetConfig:
+class CapsNetConfig(RunConfig):
     """Full-budget training of lesson 13's capsule network on the digits."""
 
     epochs: int = 30
@@ -44,10 +44,6 @@ class CapsNetConfig:
     """Weight of the decoder's squared error (summed over the 64 pixels) in the loss."""
     max_shift: int = 1
     """Largest random move of a training batch, in pixels (0: no augmentation)."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)

@@ -18,6 +18,7 @@ from lessons.cnn import (
     random_affine,
 )
 from lessons.config import (
+    RunConfig,
     check_budget,
     check_fraction,
     check_positive,
@@ -35,7 +36,7 @@ from lessons.train import accuracy, fit
 
 
 @dataclass(frozen=True)
-class SoftmaxConfig:
+class SoftmaxConfig(RunConfig):
     """Full-budget training of lesson 5's softmax regression on the digits.
 
     A linear model has no width or depth to choose; its settings are how long it trains and how
@@ -51,10 +52,6 @@ class SoftmaxConfig:
     weight_decay: float = 0.1
     """AdamW's decoupled weight decay: each step multiplies the weights by 1 - (that step's
     learning rate) × weight_decay."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
@@ -110,7 +107,7 @@ def run_softmax(config: SoftmaxConfig, *, progress: bool = False) -> dict[str, f
 
 
 @dataclass(frozen=True)
-class MLPConfig:
+class MLPConfig(RunConfig):
     """Full-budget training of lesson 7's fully connected network on the digits.
 
     Wider than the page's 256-256 network, and regularised three ways so the extra width does not
@@ -132,10 +129,6 @@ class MLPConfig:
     """Digits per optimizer step."""
     weight_decay: float = 1e-4
     """AdamW's decoupled weight decay."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
@@ -191,7 +184,7 @@ def run_mlp(config: MLPConfig, *, progress: bool = False) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class CNNConfig:
+class CNNConfig(RunConfig):
     """Full-budget training of lesson 8's CNN on the digits, with data augmentation.
 
     Every training batch is a new random variation of its digits (shifted, turned, resized), so
@@ -216,10 +209,6 @@ class CNNConfig:
     """Augmentation: largest random rotation either way, in degrees (0 turns it off)."""
     scale: float = 0.1
     """Augmentation: largest random change of size, as a fraction (0.1: 90 % to 110 %)."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)

@@ -32,13 +32,12 @@ from lessons.bench import registry, results
 from lessons.bench.registry import ModelSpec
 from lessons.config import (
     add_config_options,
-    available_devices,
     budget_of,
     config_from_options,
     field_docs,
     option_name,
 )
-from lessons.runtime import stopwatch
+from lessons.runtime import available_devices, stopwatch
 
 PROG = "lessons"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from lessons.config import check_budget, check_positive, check_widths
+from lessons.config import RunConfig, check_budget, check_positive, check_widths
 from lessons.distributed import (
     launch,
     train_data_parallel,
@@ -24,7 +24,7 @@ from lessons.runtime import progress_bar
 
 
 @dataclass(frozen=True)
-class DDPConfig:
+class DDPConfig(RunConfig):
     """Full-budget comparison of one process and several on lesson 7's MLP and the digits."""
 
     epochs: int = 20
@@ -43,10 +43,6 @@ class DDPConfig:
     """Optimizer step after which the parameters of both runs are compared."""
     timeout: float = 300.0
     """Seconds the workers may take before they are killed and the run fails."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from lessons.config import check_budget, check_positive
+from lessons.config import RunConfig, check_budget, check_positive
 from lessons.gan import (
     ConvDiscriminator,
     ConvGenerator,
@@ -29,7 +29,7 @@ def _validate(config: object, positive: Sequence[str]) -> None:
 
 
 @dataclass(frozen=True)
-class GANConfig:
+class GANConfig(RunConfig):
     """Full-budget training of lesson 11's fully connected GAN on the digits."""
 
     epochs: int = 300
@@ -46,10 +46,6 @@ class GANConfig:
     """Training epochs of the CNN that judges the samples."""
     n_samples: int = 1000
     """Generated digits the judge scores."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
@@ -112,7 +108,7 @@ def run_gan(config: GANConfig, *, progress: bool = False) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class DCGANConfig:
+class DCGANConfig(RunConfig):
     """Full-budget training of lesson 11's convolutional GAN, kept diverse by minibatch std."""
 
     epochs: int = 30
@@ -131,10 +127,6 @@ class DCGANConfig:
     """Training epochs of the CNN that judges the samples."""
     n_samples: int = 1000
     """Generated digits the judge scores."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)

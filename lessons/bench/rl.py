@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import torch
 
 from lessons.rl import (
     DQNConfig,
@@ -38,10 +37,7 @@ def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
     """
     _check_config(config)
     seed_everything(config.seed)
-    base = config.device.split(":")[0]
-    device = pick_device(base)  # raises ValueError for an unknown or missing device
-    if ":" in config.device:
-        device = torch.device(config.device)
+    device = pick_device(config.device)  # raises ValueError for a device this machine lacks
     config = replace(config, device=str(device))
     with stopwatch() as training:
         out = train_dqn(config, progress=progress)

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessons.config import check_budget, check_fraction, check_positive
+from lessons.config import RunConfig, check_budget, check_fraction, check_positive
 from lessons.rnn import (
     DropoutCharLSTM,
     SequenceRegressor,
@@ -23,7 +23,7 @@ from lessons.runtime import pick_device, progress_bar, seed_everything
 
 
 @dataclass(frozen=True)
-class AddingConfig:
+class AddingConfig(RunConfig):
     """Full-budget training of lesson 9's LSTM on the adding problem, at T = 100 steps."""
 
     steps: int = 2000
@@ -40,10 +40,6 @@ class AddingConfig:
     """Largest gradient norm; larger gradients are scaled down to it."""
     eval_every: int = 50
     """Steps between two measurements of the validation MSE."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
@@ -101,7 +97,7 @@ def run_adding(config: AddingConfig, *, progress: bool = False) -> dict[str, flo
 
 
 @dataclass(frozen=True)
-class CharConfig:
+class CharConfig(RunConfig):
     """Full-budget training of lesson 9's character-level LSTM on the shipped text.
 
     The test text is the page's: the text cut into blocks of 1,000 characters, every 10th block
@@ -126,10 +122,6 @@ class CharConfig:
     """Characters per window the model predicts (it reads one more)."""
     clip: float = 1.0
     """Largest gradient norm; larger gradients are scaled down to it."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
