@@ -175,8 +175,18 @@ def test_bench_quick_writes_json_and_both_pages(tmp_path, capsys):
     chinese = (tmp_path / "results.zh.md").read_text(encoding="utf-8")
     assert english == results.render(data, "en") and chinese == results.render(data, "zh")
     assert not english.startswith("---"), "plain Markdown: no front matter, never executed"
-    table = [line for line in english.splitlines() if line.startswith("| [")]
+    summary, generators = english.split("\n## ")[:2]
+    table = [line for line in summary.splitlines() if line.startswith("| [")]
     assert len(table) == len(SPECS), "one row per model"
+    judged = [
+        m["name"]
+        for m in data["models"]
+        if all(k in m["runs"][0]["metrics"] for k in results.GENERATOR_KEYS)
+    ]
+    assert {"gan", "dcgan"} <= set(judged)
+    rows = [line for line in generators.splitlines() if line.startswith("| [")]
+    fast = [m for m in data["models"] if "fast_confidence" in m["runs"][0]["metrics"]]
+    assert len(rows) == len(judged) + len(fast), "one row per generator and per fast sampler"
     assert "python -m lessons bench" in english and "```python" not in english
     # Chinese prose: full-width punctuation next to Chinese characters (code and links aside)
     prose = re.sub(r"(?ms)^```.*?^```|`[^`\n]*`|\]\([^)]*\)", "X", chinese)

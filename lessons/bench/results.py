@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -18,34 +19,6 @@ _OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
 _WORDS = {
     "en": {
-        "title": "Results",
-        "intro": (
-            "What each model reaches at its **full budget**: the best result found within the time"
-            " bar on two CPU cores. The lesson pages train the same models with short budgets so"
-            " that they build in seconds; this page shows how far the models go when given more."
-        ),
-        "how": (
-            "Every number here was measured by the package's command line: `python -m lessons"
-            " bench` trains each model once per seed at the defaults of its config, times each"
-            " run, and writes this page, its Chinese twin and `results.json` from the same data."
-            " Nothing on this page was typed by hand."
-        ),
-        "reproduce": "To reproduce or extend it:",
-        "commands": [
-            "python -m lessons list             # the models, their goals and budgets",
-            "python -m lessons run cnn          # one full-budget run, with a progress bar",
-            "python -m lessons run cnn --help   # every setting, with its meaning",
-            "python -m lessons bench            # all models, all seeds; rewrites these pages",
-            "python -m lessons bench --only cnn # one model; the other rows are kept",
-        ],
-        "timing": (
-            "**Wall time** is one run's training and evaluation (start-up and imports excluded),"
-            " as the mean over the seeds with the slowest in brackets. Timings depend on the"
-            " machine and on what else it runs: on shared machines the same run has varied"
-            " several-fold, so the budgets are set in epochs or steps, not seconds. **Goal** is the"
-            " target of the issue that set these budgets, on the mean over the seeds unless it"
-            " says *every seed*."
-        ),
         "quick": (
             "**These are smoke-test numbers** (`bench --quick`: tiny budgets, for the tests), not"
             " results."
@@ -63,13 +36,20 @@ _WORDS = {
             "Python, PyTorch",
             "Date",
         ],
-        "per_seed": "Each run",
-        "per_seed_intro": "The value and wall time of every run behind the table.",
         "seed_columns": ["Model", "Seed", "Value", "Wall time", "Other metrics"],
-        "references": "Published results on other data",
-        "references_intro": (
-            "For orientation only: these were measured on different (mostly larger) data and are"
-            " not comparable number for number."
+        "generator_columns": [
+            "Generator",
+            "Confidence",
+            "Class entropy",
+            "Nearest distance",
+            "Training time",
+            "Sampling time per 1,000 digits",
+            "Parameters",
+            "Seeds",
+        ],
+        "fast": "{title}, fast sampler",
+        "real_scores": (
+            "confidence {confidence}, class entropy {entropy} and nearest distance {nearest}"
         ),
         "met": "met",
         "missed": "not met",
@@ -80,30 +60,6 @@ _WORDS = {
         "budget": {"epochs": "{n} epochs", "steps": "{n} steps"},
     },
     "zh": {
-        "title": "实测结果",
-        "intro": (
-            "每个模型在**完整训练配置**下的表现：在两个 CPU 核心、限定时间内找到的最好结果。"
-            "课程页面为了几秒内完成构建，用的是很短的预算；本页展示给足训练量后，这些模型能走多远。"
-        ),
-        "how": (
-            "这里的每个数字都由本包的命令行测得：`python -m lessons bench` 用每个模型配置的默认值"
-            "（即完整训练配置）对每个随机种子各训练一次并计时，再从同一份数据生成本页、英文版页面和"
-            " `results.json`。本页没有任何手工填写的数字。"
-        ),
-        "reproduce": "复现或扩展本页：",
-        "commands": [
-            "python -m lessons list             # 列出模型、目标和预算",
-            "python -m lessons run cnn          # 按完整训练配置训练一次，带进度条",
-            "python -m lessons run cnn --help   # 全部设置及其含义",
-            "python -m lessons bench            # 所有模型、所有种子；重写这些页面",
-            "python -m lessons bench --only cnn # 只测一个模型，其余行保持不变",
-        ],
-        "timing": (
-            "**单次耗时**是一次运行的训练和评估时间（不含启动和导入），取各种子的均值，括号里是最慢"
-            "的一次。耗时取决于机器及其上同时运行的任务：在共享机器上，同一次运行的耗时曾相差数倍，"
-            "所以预算按轮数或步数设定，而不是按秒。**目标**是设定这些预算的议题所给的指标，"
-            "除非注明“每个种子”，都按各种子的均值判断。"
-        ),
         "quick": "**这是冒烟测试的数字**（`bench --quick`：供测试用的极小预算），不是结果。",
         "columns": [
             "模型",
@@ -118,13 +74,19 @@ _WORDS = {
             "Python、PyTorch",
             "日期",
         ],
-        "per_seed": "每次运行",
-        "per_seed_intro": "上表背后每次运行的数值和耗时。",
         "seed_columns": ["模型", "种子", "数值", "耗时", "其他指标"],
-        "references": "其他数据上的已发表结果",
-        "references_intro": (
-            "仅供参考：这些结果是在不同的（大多更大的）数据上测得的，不能逐个数字直接比较。"
-        ),
+        "generator_columns": [
+            "生成模型",
+            "置信度",
+            "类别熵",
+            "最近距离",
+            "训练耗时",
+            "每 1,000 张的采样耗时",
+            "参数量",
+            "种子",
+        ],
+        "fast": "{title}，快速采样",
+        "real_scores": "置信度 {confidence}、类别熵 {entropy}、最近距离 {nearest}",
         "met": "达到",
         "missed": "未达到",
         "every_seed": "（每个种子）",
@@ -171,16 +133,37 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|")
 
 
-def render(results: dict[str, Any], language: str = "en") -> str:
-    """The results page in ``language`` (``"en"`` or ``"zh"``) for the JSON ``results``."""
-    if language not in _WORDS:
-        raise ValueError(f"language must be 'en' or 'zh', got {language!r}")
-    words = _WORDS[language]
-    lines = [f"# {words['title']}", "", words["intro"], "", words["how"], ""]
-    if any(entry.get("quick") for entry in results["models"]):
-        lines += [words["quick"], ""]
-    lines += [words["reproduce"], "", "```bash", *words["commands"], "```", "", words["timing"], ""]
-    lines += ["| " + " | ".join(words["columns"]) + " |", "|" + " --- |" * len(words["columns"])]
+TEMPLATES = Path(__file__).with_name("templates")
+"""Where the page's prose lives: ``results.md`` and ``results.zh.md``, plain Markdown with
+``$placeholders`` for the tables (``string.Template``). Edit the prose there, not here."""
+
+GENERATOR_KEYS = ("confidence", "class_entropy", "nearest_distance")
+"""The judge's three numbers (``lessons.judge``); a model whose runs report them is a generator."""
+
+
+def _table(columns: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _spread(values: list[float], fmt: str, unit: str = "") -> str:
+    """``mean (min–max)`` of ``values``, each formatted with ``fmt`` and followed by ``unit``;
+    "–" when there are none.
+
+    >>> _spread([1.0, 2.0, 6.0], ".1f", " s"), _spread([0.5], ".2f"), _spread([], ".2f")
+    ('3.0 s (1.0 s–6.0 s)', '0.50', '–')
+    """
+    if not values:
+        return "–"
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f"{mean:{fmt}}{unit}"
+    return f"{mean:{fmt}}{unit} ({min(values):{fmt}}{unit}–{max(values):{fmt}}{unit})"
+
+
+def _summary_table(results: dict[str, Any], language: str, words: dict[str, Any]) -> str:
+    rows = []
     for e in results["models"]:
         env = e["environment"]
         budget = words["semicolon"].join(
@@ -188,27 +171,74 @@ def render(results: dict[str, Any], language: str = "en") -> str:
         )
         if language == "en":
             budget = re.sub(r"^1 (epoch|step)s$", r"1 \1", budget)
-        row = [
-            f"[{e['title'][language]}](lessons/{e['lesson']}.md)",
-            e["data"][language],
-            e["metric_label"][language],
-            f"{format_value(e['mean'], e['metric_format'])} "
-            f"({format_value(e['min'], e['metric_format'])}–"
-            f"{format_value(e['max'], e['metric_format'])})",
-            _goal(e, words),
-            f"{e['seconds_mean']:.1f} s ({e['seconds_max']:.1f} s)",
-            budget,
-            ", ".join(map(str, e["seeds"])),
-            words["cores"].format(cpu=env["cpu"], cores=env["cores"], threads=env["threads"]),
-            f"{env['python']}, {env['torch']}",
-            env["date"],
-        ]
-        lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
-    lines += ["", f"## {words['per_seed']}", "", words["per_seed_intro"], ""]
-    lines += [
-        "| " + " | ".join(words["seed_columns"]) + " |",
-        "|" + " --- |" * len(words["seed_columns"]),
-    ]
+        rows.append(
+            [
+                f"[{e['title'][language]}](lessons/{e['lesson']}.md)",
+                e["data"][language],
+                e["metric_label"][language],
+                f"{format_value(e['mean'], e['metric_format'])} "
+                f"({format_value(e['min'], e['metric_format'])}–"
+                f"{format_value(e['max'], e['metric_format'])})",
+                _goal(e, words),
+                f"{e['seconds_mean']:.1f} s ({e['seconds_max']:.1f} s)",
+                budget,
+                ", ".join(map(str, e["seeds"])),
+                words["cores"].format(cpu=env["cpu"], cores=env["cores"], threads=env["threads"]),
+                f"{env['python']}, {env['torch']}",
+                env["date"],
+            ]
+        )
+    return _table(words["columns"], rows)
+
+
+def _generator_rows(results: dict[str, Any], language: str, words: dict[str, Any]):
+    """One row per way of drawing digits: each generator, and its fast sampler where it has one."""
+    rows = []
+    for e in results["models"]:
+        metrics = [run["metrics"] for run in e["runs"]]
+        if not all(key in metrics[0] for key in GENERATOR_KEYS):
+            continue
+        link = f"lessons/{e['lesson']}.md"
+        for prefix in ("", "fast_"):
+            if prefix and f"{prefix}confidence" not in metrics[0]:
+                continue
+            title = e["title"][language]
+            if prefix:
+                title = words["fast"].format(title=title)
+            column = lambda key, runs=metrics: [m[key] for m in runs if key in m]  # noqa: E731
+            parameters = column("parameters")
+            rows.append(
+                [
+                    f"[{title}]({link})",
+                    _spread(column(f"{prefix}confidence"), ".3f"),
+                    _spread(column(f"{prefix}class_entropy"), ".2f"),
+                    _spread(column(f"{prefix}nearest_distance"), ".2f"),
+                    _spread(column("train_seconds"), ".1f", " s"),
+                    _spread(column(f"{prefix}sample_seconds_per_1000"), ".3f", " s"),
+                    f"{int(parameters[0]):,}" if parameters else "–",
+                    ", ".join(map(str, e["seeds"])),
+                ]
+            )
+    return rows
+
+
+def _real_scores(results: dict[str, Any], words: dict[str, Any]) -> str:
+    """The judge's three numbers on the real test digits, from the first generator that has them."""
+    keys = ("real_confidence", "real_entropy", "real_nearest_distance")
+    for e in results["models"]:
+        metrics = [run["metrics"] for run in e["runs"]]
+        if all(key in metrics[0] for key in keys):
+            mean = {k: sum(m[k] for m in metrics) / len(metrics) for k in keys}
+            return words["real_scores"].format(
+                confidence=f"{mean['real_confidence']:.3f}",
+                entropy=f"{mean['real_entropy']:.2f}",
+                nearest=f"{mean['real_nearest_distance']:.2f}",
+            )
+    return "–"
+
+
+def _runs_table(results: dict[str, Any], words: dict[str, Any]) -> str:
+    rows = []
     for e in results["models"]:
         for run in e["runs"]:
             others = ", ".join(
@@ -216,19 +246,40 @@ def render(results: dict[str, Any], language: str = "en") -> str:
                 for k, v in run["metrics"].items()
                 if k != e["metric"] and k not in e["budget"]
             )
-            row = [
-                e["name"],
-                run["seed"],
-                format_value(run["metrics"][e["metric"]], e["metric_format"]),
-                f"{run['seconds']:.1f} s",
-                others,
-            ]
-            lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+            rows.append(
+                [
+                    e["name"],
+                    run["seed"],
+                    format_value(run["metrics"][e["metric"]], e["metric_format"]),
+                    f"{run['seconds']:.1f} s",
+                    others,
+                ]
+            )
+    return _table(words["seed_columns"], rows)
+
+
+def render(results: dict[str, Any], language: str = "en") -> str:
+    """The results page in ``language`` (``"en"`` or ``"zh"``) for the JSON ``results``: the
+    template ``templates/results[.zh].md`` with its tables filled in."""
+    if language not in _WORDS:
+        raise ValueError(f"language must be 'en' or 'zh', got {language!r}")
+    words = _WORDS[language]
+    name = "results.md" if language == "en" else "results.zh.md"
+    template = string.Template((TEMPLATES / name).read_text(encoding="utf-8"))
+    quick = any(entry.get("quick") for entry in results["models"])
+    generators = _generator_rows(results, language, words)
     cited = [e for e in results["models"] if e.get("reference")]
-    if cited:
-        lines += ["", f"## {words['references']}", "", words["references_intro"], ""]
-        lines += [f"- **{e['title'][language]}**: {e['reference'][language]}" for e in cited]
-    page = "\n".join(lines) + "\n"
+    page = template.substitute(
+        quick_notice=words["quick"] + "\n" if quick else "",
+        summary_table=_summary_table(results, language, words),
+        generators_table=_table(words["generator_columns"], generators) if generators else "–",
+        real_scores=_real_scores(results, words),
+        runs_table=_runs_table(results, words),
+        references="\n".join(
+            f"- **{e['title'][language]}**: {e['reference'][language]}" for e in cited
+        ),
+    )
+    page = re.sub(r"\n{3,}", "\n\n", page)
     if language == "zh":  # Chinese typography: 97%, no space before the sign
         page = re.sub(r"(?<=\d) %", "%", page)
     return page
