@@ -159,9 +159,7 @@ class NoiseSchedule:
         self.T = T
         self.betas = torch.cat([torch.zeros(1), torch.linspace(beta_1, beta_T, T)])  # (T + 1,)
         self.alphas = 1 - self.betas  # the share of the variance each step keeps
-        self.alpha_bars = torch.cumprod(
-            self.alphas, dim=0
-        )  # (T + 1,): the share left after t steps
+        self.alpha_bars = torch.cumprod(self.alphas, dim=0)  # (T + 1,): share left after t steps
 
 
 def add_noise(

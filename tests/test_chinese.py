@@ -50,6 +50,10 @@ TERMS: list[tuple[str, str, list[str], str]] = [
     ("cell state", "细胞状态", ["记忆元"], "*"),
     ("dropout", "dropout", ["暂退法", "丢弃法"], "*"),
     ("judge (lesson 11's classifier)", "裁判", [r"评判（judge）"], "*"),
+    ("denoiser (lessons 10 and 16)", "去噪器", ["去噪网络"], "*"),
+    ("noise schedule", "噪声调度", ["噪声计划", "噪声表"], "*"),
+    ("exponential moving average", "指数移动平均", ["指数滑动平均"], "*"),
+    ("ancestral sampling", "祖先采样", ["祖先取样"], "*"),
     ("topological order", "拓扑序", ["拓扑顺序"], "*"),
 ]
 
