@@ -24,6 +24,23 @@ ValueError: code_size must be a positive integer, got 0
 Traceback (most recent call last):
 ...
 ValueError: z must have shape (B, 2), got (5, 3)
+
+A **variational autoencoder** (``VAE``) gives each input a Gaussian over codes instead of one code,
+and its loss (``vae_loss``, the negative ELBO) pulls those Gaussians towards the standard normal,
+so that codes drawn from N(0, I) decode to digits:
+
+>>> vae = VAE(in_features=64, hidden=(256, 128), code_size=2)
+>>> mean, log_var = vae.encode(x)
+>>> tuple(mean.shape), tuple(log_var.shape)
+((5, 2), (5, 2))
+>>> x_hat, mean, log_var = vae(x)  # one code drawn per input
+>>> reconstruction, kl = vae_loss(x_hat, x, mean, log_var, variance=0.03)
+>>> kl_to_standard_normal(torch.zeros(1, 2), torch.zeros(1, 2))  # N(0, I) is the prior itself
+tensor([0.])
+>>> vae_loss(x_hat, x, mean, log_var, variance=0)
+Traceback (most recent call last):
+...
+ValueError: variance must be a number > 0, got 0
 """
 
 from __future__ import annotations
@@ -47,7 +64,12 @@ from lessons.config import (
 from lessons.data import load_digits_split
 from lessons.runtime import pick_device, seed_everything
 
-TAUGHT_IN = {"Autoencoder": "10-autoencoders"}
+TAUGHT_IN = {
+    "Autoencoder": "10-autoencoders",
+    "VAE": "10-autoencoders",
+    "kl_to_standard_normal": "10-autoencoders",
+    "vae_loss": "10-autoencoders",
+}
 
 
 def check_autoencoder_arguments(in_features: int, hidden: Sequence[int], code_size: int) -> None:
@@ -107,6 +129,95 @@ class Autoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruct inputs (B, in_features) through the code: (B, in_features)."""
         return self.decode(self.encode(x))  # (B, in_features) -> (B, code_size) -> (B, in_features)
+
+
+def check_same_shape(name: str, tensor: torch.Tensor, like_name: str, like: torch.Tensor) -> None:
+    """Raise a ValueError naming ``name`` unless ``tensor`` has the shape of ``like``.
+
+    >>> check_same_shape("log_var", torch.zeros(4, 3), "mean", torch.zeros(4, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: log_var must have the shape of mean, (4, 2), got (4, 3)
+    """
+    for label, value in ((name, tensor), (like_name, like)):
+        if not isinstance(value, torch.Tensor):
+            raise ValueError(f"{label} must be a tensor, got {type(value).__name__}")
+    if tensor.shape != like.shape:
+        raise ValueError(
+            f"{name} must have the shape of {like_name}, {tuple(like.shape)}, "
+            f"got {tuple(tensor.shape)}"
+        )
+
+
+def check_vae_loss_arguments(
+    x_hat: torch.Tensor, x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor, variance: float
+) -> None:
+    """Raise a ValueError that names the first bad argument of ``vae_loss``."""
+    check_same_shape("x_hat", x_hat, "x", x)
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (B, in_features), got {tuple(x.shape)}")
+    check_same_shape("mean", mean, "log_var", log_var)
+    if mean.ndim != 2 or mean.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"mean must have shape ({x.shape[0]}, code_size), one row per image, "
+            f"got {tuple(mean.shape)}"
+        )
+    if isinstance(variance, bool) or not isinstance(variance, int | float) or not variance > 0:
+        raise ValueError(f"variance must be a number > 0, got {variance!r}")
+
+
+class VAE(Autoencoder):
+    """A variational autoencoder: the encoder gives each input a Gaussian over codes, not one code.
+
+    The layers are the autoencoder's, except that the encoder's last layer outputs two numbers per
+    code number: the mean m and the log-variance ln s² of a Gaussian. ``forward`` draws one code
+    from that Gaussian with the reparameterisation trick and decodes it.
+    """
+
+    def __init__(
+        self, in_features: int = 64, hidden: Sequence[int] = (256, 128), code_size: int = 2
+    ) -> None:
+        super().__init__(in_features, hidden, code_size)  # the autoencoder's layers, checked
+        last = self.encoder[-1]  # Linear(hidden[-1], code_size): one number per code number
+        self.encoder[-1] = nn.Linear(last.in_features, 2 * code_size)  # now m and ln s² for each
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map inputs (B, in_features) to the means m and log-variances ln s² of their codes."""
+        both = super().encode(x)  # (B, 2 * code_size): the autoencoder's encoder
+        mean, log_var = both.chunk(2, dim=1)  # (B, code_size) each
+        return mean, log_var
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Rebuild inputs (B, in_features) from one code drawn for each: (x_hat, mean, log_var)."""
+        mean, log_var = self.encode(x)
+        eps = torch.randn_like(mean)  # (B, code_size): noise from N(0, I), no parameters in it
+        z = mean + torch.exp(0.5 * log_var) * eps  # the reparameterisation trick: z ~ N(m, s²)
+        return self.decode(z), mean, log_var
+
+
+def kl_to_standard_normal(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """KL divergence from N(mean, exp(log_var)) to N(0, I), one number per row: (B, k) -> (B,)."""
+    check_same_shape("log_var", log_var, "mean", mean)
+    return 0.5 * (mean**2 + log_var.exp() - 1 - log_var).sum(dim=-1)  # closed form, summed over k
+
+
+def vae_loss(
+    x_hat: torch.Tensor,
+    x: torch.Tensor,
+    mean: torch.Tensor,
+    log_var: torch.Tensor,
+    variance: float = 0.03,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two terms of the negative ELBO, each averaged over the batch: (reconstruction, KL).
+
+    The reconstruction term is -ln p(x | z) for a decoder that outputs the mean of a Gaussian with
+    a fixed ``variance`` per pixel, without its constant: squared errors summed over the pixels,
+    divided by 2 * variance. Both terms are in nats per image; their sum is the loss.
+    """
+    check_vae_loss_arguments(x_hat, x, mean, log_var, variance)  # names a bad one
+    reconstruction = ((x_hat - x) ** 2).sum(dim=1) / (2 * variance)  # (B,)
+    kl = kl_to_standard_normal(mean, log_var)  # (B,)
+    return reconstruction.mean(), kl.mean()
 
 
 # Full-budget run: what `python -m lessons run autoencoder` trains (lesson 10's page: a short one).
