@@ -6,6 +6,7 @@ import ast
 import importlib.util
 import re
 import shutil
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,10 +21,17 @@ ENGLISH = sorted(p for p in DOCS.rglob("*.md") if not p.name.endswith(".zh.md"))
 FENCE = re.compile(r"^```(\S*)(.*)$", re.M)
 
 
-def load_hook():
-    spec = importlib.util.spec_from_file_location("hook", ROOT / "overrides/hooks/notebooks.py")
+def load_hook(name: str):
+    """The build hook ``overrides/hooks/<name>.py``, loaded as mkdocs loads it (its folder on the
+    path, so it can import ``lesson_pages``)."""
+    hooks = ROOT / "overrides" / "hooks"
+    spec = importlib.util.spec_from_file_location(f"hook_{name}", hooks / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(hooks))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(hooks))
     return module
 
 
@@ -85,7 +93,7 @@ def test_comment_stripping_keeps_code():
 
 @pytest.mark.parametrize("page", LESSONS, ids=lambda p: p.name)
 def test_download_notebook_is_valid(page: Path):
-    nb = nbformat.reads(load_hook().notebook_for_download(page), as_version=4)
+    nb = nbformat.reads(load_hook("downloads").notebook_for_download(page), as_version=4)
     nbformat.validate(nb)
     assert nb.metadata.kernelspec.language == "python"
     assert [c.source for c in nb.cells if c.cell_type == "code"] == code_cells(page)
@@ -104,7 +112,7 @@ def test_a_download_notebook_runs_top_to_bottom_in_a_fresh_kernel_with_the_same_
 
     def run() -> list[tuple[str, list]]:
         """Per code cell: what it printed, and what it displayed (text and figures)."""
-        nb = nbformat.reads(load_hook().notebook_for_download(page), as_version=4)
+        nb = nbformat.reads(load_hook("downloads").notebook_for_download(page), as_version=4)
         client = NotebookClient(
             nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
         )
@@ -164,14 +172,17 @@ def pixels(png_base64: str):
 
 
 def test_build_cache_sees_a_change_to_the_package(tmp_path: Path, monkeypatch):
-    hook = load_hook()
+    hook = load_hook("run_lessons")
     shutil.copytree(ROOT / "lessons", tmp_path / "lessons")
     monkeypatch.setattr(hook, "ROOT", tmp_path)
     before = hook._fingerprint()
     assert hook._fingerprint() == before
     with open(tmp_path / "lessons" / "plot.py", "a", encoding="utf-8") as f:
         f.write("\n# a change\n")
-    assert hook._fingerprint() != before
+    changed = hook._fingerprint()
+    assert changed != before
+    (tmp_path / "lessons" / "corpus.txt").write_text("other text", encoding="utf-8")
+    assert hook._fingerprint() != changed, "data the lessons read counts too"
 
 
 def test_headings_get_unique_readable_ids_that_the_toc_follows():
@@ -186,7 +197,7 @@ def test_headings_get_unique_readable_ids_that_the_toc_follows():
         f'<h4 id="solution">Solution{anchor.format("solution")}</h4>'
         f'<h4 id="solution">Solution{anchor.format("solution")}</h4>'
     )
-    out = load_hook()._unique_heading_ids(html, page)
+    out = load_hook("lesson_html")._unique_heading_ids(html, page)
     ids = re.findall(r'<h\d id="([^"]*)">', out)
     assert ids == ["深度学习的三个步骤", "solution", "solution_1"]
     assert re.findall(r'href="#([^"]*)"', out) == ids
@@ -203,7 +214,7 @@ def test_size_hints_go_on_top_level_cells_only():
         '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell jp-CodeCell">'
         '<pre>a = 1\nb = 2</pre><div><pre>3</pre></div><img src="figure-1.png"></div></div></div>'
     )
-    out = load_hook()._size_hints(html, {"figure-1.png": png})
+    out = load_hook("lesson_html")._size_hints(html, {"figure-1.png": png})
     styles = re.findall(r'<div class="jp-Cell[^"]*"( style="[^"]*")?>', out)
     assert styles == [
         ' style="--chars:7"',  # "ab 中文": a Chinese character counts as two Latin letters
@@ -241,7 +252,7 @@ def test_chinese_prose_reads_as_chinese(page: Path):
 @pytest.mark.parametrize("page", LESSONS[:1] + [LESSONS[0].with_suffix(".zh.md")], ids=str)
 def test_download_notebook_says_how_long_it_ran(page: Path):
     build = {"seconds": 9.87, "cpus": 2, "python": "3.11.7", "torch": "2.13.0"}
-    nb = nbformat.reads(load_hook().notebook_for_download(page, build), as_version=4)
+    nb = nbformat.reads(load_hook("downloads").notebook_for_download(page, build), as_version=4)
     assert nb.cells[0].source.startswith("# "), "the title stays first"
     assert "9.9" in nb.cells[1].source and "2" in nb.cells[1].source
     assert [c.source for c in nb.cells if c.cell_type == "code"] == code_cells(page)
@@ -275,7 +286,7 @@ def test_a_chinese_page_takes_its_english_twins_outputs(tmp_path: Path):
     english.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     english.metadata["lessons_build"] = {"seconds": 1.5, "cpus": 2, "python": "3", "torch": "2"}
     nbformat.write(english, tmp_path / "x-executed.ipynb")
-    hook = load_hook()
+    hook = load_hook("run_lessons")
     hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "out.ipynb")
     chinese = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     code = [c for c in chinese.cells if c.cell_type == "code"]

@@ -1,6 +1,6 @@
 """Print how long each lesson page ran when it was last built, and flag those over the budget.
 
-The build (overrides/hooks/notebooks.py) stores each executed page in .cache/lessons/ with the
+The build (overrides/hooks/run_lessons.py) stores each executed page in .cache/lessons/ with the
 seconds from its first cell's start to its last cell's end. Run after `mkdocs build`:
 
     python tools/page_times.py            # a table; exit status 1 if a page is over 15 s

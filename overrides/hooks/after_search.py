@@ -1,6 +1,6 @@
 """Put a lesson's code cells back after the search plugin has indexed its prose.
 
-notebooks.py hands the search plugin a lesson without its code cells (see its on_page_context);
+lesson_html.py hands the search plugin a lesson without its code cells (see its on_page_context);
 this hook runs after the search plugin and restores the full page before it is rendered. MkDocs
 lets a hook file handle each event once, hence a second file.
 """

@@ -1,0 +1,220 @@
+"""Build hook, job 1 of 3: run each lesson and keep its outputs.
+
+For each lesson page (``docs/lessons/NN-slug.md`` or its ``.zh.md`` twin) it executes the page as a
+notebook in a fresh kernel, unless an executed copy with the same fingerprint is cached in
+``.cache/lessons/``. The fingerprint covers the page, every file of the ``lessons`` package, the
+functions of this hook that make the executed copy and the library versions, so a change to any of
+them re-runs the page: a stale output is never published. A cell that raises, or writes to stderr,
+fails the build. A Chinese twin is not executed: it runs the same code as its English page (a test
+checks it), so its cells take the English page's outputs. mkdocs-jupyter then renders the executed
+copy (``execute: false`` in ``mkdocs.yml``).
+
+Jobs 2 and 3: ``lesson_html.py`` slims the rendered page, ``downloads.py`` writes the notebooks and
+the print edition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import tempfile
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import jupytext
+import nbformat
+from lesson_pages import ROOT, is_lesson, language
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+log = logging.getLogger("mkdocs.hooks.run_lessons")
+
+CACHE = ROOT / ".cache" / "lessons"
+
+
+LIBRARIES = (
+    "torch",
+    "numpy",
+    "matplotlib",
+    "scikit-learn",
+    "jupytext",
+    "nbconvert",
+    "ipykernel",
+    "mkdocs-jupyter",  # renders the page; its own cache of the render is keyed by content only
+)
+
+
+def _fingerprint() -> str:
+    """Hash of everything besides the page that can change a lesson's outputs."""
+    h = hashlib.sha256()
+    package = (p for p in (ROOT / "lessons").rglob("*") if "__pycache__" not in p.parts)
+    for path in sorted(p for p in package if p.is_file()):  # code, and data such as corpus.txt
+        h.update(path.relative_to(ROOT).as_posix().encode())
+        h.update(path.read_bytes())
+    # This hook is only the code that makes the cached notebook (how the page is then rendered is
+    # redone on every build by lesson_html.py, so editing that does not re-run the lessons).
+    for hook in (Path(__file__), Path(__file__).with_name("lesson_pages.py")):
+        h.update(hook.read_bytes())
+    h.update(platform.python_version().encode())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=missing".encode())
+    return h.hexdigest()
+
+
+def execute(source: Path, destination: Path) -> None:
+    """Run ``source`` top to bottom in a fresh kernel in an empty folder; save it with outputs."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = jupytext.read(source)
+    env_backend = os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws figures
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            client = NotebookClient(
+                nb,
+                config=_kernel_config(workdir),
+                kernel_name="python3",
+                timeout=600,
+                resources={"metadata": {"path": workdir}},
+            )
+            try:
+                client.execute()
+            except CellExecutionError as error:
+                msg = f"{source.name}: a cell raised while building the page\n{error}"
+                raise PluginError(msg) from None
+    finally:
+        if env_backend is not None:
+            os.environ["MPLBACKEND"] = env_backend
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                raise PluginError(
+                    f"{source.name}: a cell wrote to stderr (a warning?); fix it so the page stays "
+                    f"clean:\n{cell.source[:300]}\n--- stderr ---\n{output.get('text', '')[:500]}"
+                )
+    nb.metadata["lessons_build"] = {
+        "seconds": round(_run_seconds(nb), 2),
+        "python": platform.python_version(),
+        "torch": metadata.version("torch"),
+        "cpus": _cpus(),
+    }
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_suffix(".tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(destination)
+
+
+def _kernel_config(workdir: str):
+    """Settings for the page's fresh kernel: talk to the build over sockets in ``workdir``.
+
+    Over TCP (the default) every kernel warns that its traffic is unencrypted; Unix sockets in the
+    page's own temporary folder are private and keep the build's output clean. Windows has no Unix
+    sockets there, so it keeps TCP.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(workdir, "kernel")
+    return config
+
+
+def _run_seconds(nb) -> float:
+    """Seconds from the first cell's start to the last cell's end (kernel start-up excluded)."""
+    times = [c.metadata.get("execution", {}) for c in nb.cells if c.cell_type == "code"]
+    first, last = times[0]["iopub.execute_input"], times[-1]["shell.execute_reply"]
+    elapsed = datetime.fromisoformat(_iso(last)) - datetime.fromisoformat(_iso(first))
+    return elapsed.total_seconds()
+
+
+def _cpus() -> int:
+    """CPU cores this process may use (a container's limit, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def _iso(stamp: str) -> str:
+    return stamp.replace("Z", "+00:00")
+
+
+_state: dict = {}
+
+
+def on_pre_build(config) -> None:
+    _state["fingerprint"] = _fingerprint()
+
+
+def _render_cache_per_language(page, config) -> None:
+    """mkdocs-jupyter caches each rendered notebook (``cache: true`` in ``mkdocs.yml``), keyed by
+    its content, and after a build evicts every cached page that build did not use. The i18n
+    plugin builds each language in turn, so one shared folder loses the other language's pages
+    every time: each language gets its own folder, set just before the plugin looks."""
+    jupyter = config["plugins"].get("mkdocs-jupyter")
+    if jupyter is not None:
+        folder = ROOT / ".cache" / "mkdocs-jupyter" / language(page)
+        jupyter.config["cache_dir"] = str(folder)
+
+
+def executed_copy(source: Path) -> Path:
+    """The page ``source`` with its outputs, from the cache or run now.
+
+    A Chinese page runs exactly the English page's code (tests/test_pages.py checks it, comments
+    aside), so it is not run again: its cells get the outputs of the executed English twin.
+    """
+    key = hashlib.sha256(source.read_bytes() + _state["fingerprint"].encode()).hexdigest()[:20]
+    twin = source.with_name(source.name.replace(".zh.md", ".md"))
+    if twin != source:  # a Chinese page: its key also covers the English page's
+        english = executed_copy(twin)
+        key = hashlib.sha256(key.encode() + english.name.encode()).hexdigest()[:20]
+    executed = CACHE / f"{source.stem}-{key}.ipynb"
+    if executed.exists():
+        log.info("Cached outputs: %s", source.name)
+    elif twin != source:
+        log.info("Outputs of %s for %s", twin.name, source.name)
+        borrow_outputs(source, english, executed)
+    else:
+        log.info("Executing %s", source.name)
+        execute(source, executed)
+    return executed
+
+
+def borrow_outputs(source: Path, executed_twin: Path, destination: Path) -> None:
+    """Write ``source`` as a notebook whose code cells carry the outputs of ``executed_twin``."""
+    nb = jupytext.read(source)
+    done = nbformat.read(executed_twin, as_version=4)
+    mine = [c for c in nb.cells if c.cell_type == "code"]
+    theirs = [c for c in done.cells if c.cell_type == "code"]
+    if len(mine) != len(theirs):
+        raise PluginError(
+            f"{source.name} has {len(mine)} code cells and its English twin {len(theirs)}; "
+            "the twins must run the same code"
+        )
+    for cell, run in zip(mine, theirs, strict=True):
+        cell.outputs, cell.execution_count = run.outputs, run.execution_count
+        cell.metadata["execution"] = run.metadata.get("execution", {})
+    nb.metadata["lessons_build"] = done.metadata["lessons_build"]
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_suffix(".tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(destination)
+
+
+@event_priority(100)  # before mkdocs-jupyter reads the file
+def on_pre_page(page, config, files):
+    if not is_lesson(page):
+        return page
+    _render_cache_per_language(page, config)
+    source = Path(page.file.abs_src_path)
+    executed = executed_copy(source)
+    page.lesson_source = source
+    built = json.loads(executed.read_text(encoding="utf-8"))
+    page.lesson_build = built["metadata"]["lessons_build"]
+    page.file.abs_src_path = str(executed)  # mkdocs-jupyter renders the executed copy
+    return page
