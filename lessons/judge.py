@@ -35,15 +35,23 @@ __all__ = ["judge_generator", "judge_samples", "nearest_distance", "train_judge"
 
 
 def train_judge(split: Split, *, epochs: int = 5, seed: int = 0, device: str = "cpu") -> nn.Module:
-    """Lesson 11's CNN trained on ``split``'s training digits, in eval mode, on ``device``."""
+    """Lesson 11's CNN trained on ``split``'s training digits, in eval mode, on ``device``.
+
+    Its starting weights and its shuffling come from ``seed`` alone.
+    """
     from lessons.cnn import CNN
     from lessons.config import check_int_argument
     from lessons.runtime import pick_device
     from lessons.train import fit
 
     check_int_argument("epochs", epochs)
-    judge = CNN().to(pick_device(device))
-    fit(judge, split.X_train.reshape(-1, 1, 8, 8), split.y_train, epochs=epochs, lr=1e-2, seed=seed)
+    # The judge depends on (split, epochs, seed) alone, not on what ran before it, and leaves the
+    # caller's random numbers where they were: the same judge on every page and in every run.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        judge = CNN().to(pick_device(device))
+        X = split.X_train.reshape(-1, 1, 8, 8)
+        fit(judge, X, split.y_train, epochs=epochs, lr=1e-2, seed=seed, record_accuracy=False)
     return judge.eval()
 
 

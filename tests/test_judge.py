@@ -43,3 +43,15 @@ def test_nearest_distance_is_the_mean_of_each_images_closest_match():
 def test_train_judge_refuses_zero_epochs(split):
     with pytest.raises(ValueError, match="epochs must be"):
         train_judge(split, epochs=0)
+
+
+def test_the_judge_depends_on_its_seed_alone_and_leaves_the_callers_random_numbers(split):
+    torch.manual_seed(123)
+    first = train_judge(split, epochs=1, seed=0)
+    after_first = torch.rand(1)
+    torch.manual_seed(456)
+    second = train_judge(split, epochs=1, seed=0)
+    torch.manual_seed(123)
+    assert torch.equal(torch.rand(1), after_first), "the caller's generator was not touched"
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b)

@@ -38,8 +38,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lessons.autoencoder import AutoencoderConfig, run_autoencoder
 from lessons.bench.attention import TransformerConfig, run_transformer
+from lessons.bench.autoencoder import AutoencoderConfig, run_autoencoder
 from lessons.bench.capsules import CapsNetConfig, run_capsnet
 from lessons.bench.classifiers import (
     CNNConfig,
@@ -53,6 +53,7 @@ from lessons.bench.distributed import DDPConfig, run_ddp
 from lessons.bench.gan import DCGANConfig, GANConfig, run_dcgan, run_gan
 from lessons.bench.rl import run_dqn
 from lessons.bench.rnn import AddingConfig, CharConfig, run_adding, run_char
+from lessons.bench.vae import VAEConfig, run_vae
 from lessons.rl import DQNConfig
 
 _COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
@@ -238,6 +239,20 @@ MODELS: tuple[ModelSpec, ...] = (
         config=AutoencoderConfig,
         run=run_autoencoder,
         quick={"epochs": 1, "hidden": (16,)},
+    ),
+    ModelSpec(
+        name="vae",
+        lesson="10-autoencoders",
+        title=Text("Variational autoencoder, 2-number code", "变分自编码器（两个数的编码）"),
+        data=DIGITS,
+        metric="class_entropy",
+        metric_label=Metric(ENTROPY, digits=3),
+        goal=Goal(">=", 2.25),
+        also=(("confidence", JUDGE, Goal(">=", 0.96)),),
+        seeds=(0, 1, 2),
+        config=VAEConfig,
+        run=run_vae,
+        quick={"epochs": 1, "judge_epochs": 1, "n_samples": 50, "hidden": (16,)},
     ),
     ModelSpec(
         name="lstm-adding",

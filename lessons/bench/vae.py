@@ -20,14 +20,20 @@ from torch import nn
 from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
 from lessons.autoencoder import VAE, Autoencoder, vae_loss
-from lessons.config import check_at_least_zero, check_budget, check_positive, check_widths
+from lessons.config import (
+    RunConfig,
+    check_at_least_zero,
+    check_budget,
+    check_positive,
+    check_widths,
+)
 from lessons.data import load_digits_split
 from lessons.judge import judge_generator, train_judge
 from lessons.runtime import pick_device, seed_everything
 
 
 @dataclass(frozen=True)
-class VAEConfig:
+class VAEConfig(RunConfig):
     """Full-budget training of lesson 10's variational autoencoder on the digits, 2-number code."""
 
     epochs: int = 300
@@ -50,10 +56,6 @@ class VAEConfig:
     """Codes drawn from the prior, decoded and judged."""
     compare_autoencoder: bool = True
     """Also train the plain autoencoder the same way and judge its decodings of the same draws."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)
