@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lessons.config import check_budget, check_fraction, check_positive
+from lessons.config import RunConfig, check_budget, check_fraction, check_positive
 from lessons.diffusion import (
     Denoiser,
     NoiseSchedule,
@@ -34,7 +34,7 @@ __all__ = ["DiffusionConfig", "run_diffusion"]
 
 
 @dataclass(frozen=True)
-class DiffusionConfig:
+class DiffusionConfig(RunConfig):
     """Full-budget training of lesson 16's diffusion model on the digits, judged like the GANs."""
 
     steps: int = 6000
@@ -61,10 +61,6 @@ class DiffusionConfig:
     """Training epochs of the CNN that judges the samples."""
     n_samples: int = 1000
     """Generated digits the judge scores, for each sampler."""
-    seed: int = 0
-    """Seed for every random number generator the run uses."""
-    device: str = "cpu"
-    """Where to train: "cpu", "cuda", "cuda:1" or "mps"."""
 
     def __post_init__(self) -> None:
         check_budget(self)

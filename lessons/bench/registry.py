@@ -49,6 +49,7 @@ from lessons.bench.classifiers import (
     run_mlp,
     run_softmax,
 )
+from lessons.bench.diffusion import DiffusionConfig, run_diffusion
 from lessons.bench.distributed import DDPConfig, run_ddp
 from lessons.bench.gan import DCGANConfig, GANConfig, run_dcgan, run_gan
 from lessons.bench.rl import run_dqn
@@ -393,6 +394,31 @@ MODELS: tuple[ModelSpec, ...] = (
         config=DDPConfig,
         run=run_data_parallel,
         quick={"epochs": 1, "hidden": (16,)},
+    ),
+    ModelSpec(
+        name="diffusion",
+        lesson="16-diffusion-models",
+        title=Text(
+            "Diffusion model (noise-predicting MLP; ancestral sampling, DDIM)",
+            "扩散模型（预测噪声的 MLP；祖先采样与 DDIM）",
+        ),
+        data=DIGITS,
+        metric="confidence",
+        metric_label=Metric(JUDGE, digits=3),
+        goal=Goal(">=", 0.96, seconds=90),
+        also=(("class_entropy", ENTROPY, Goal(">=", 2.25)),),
+        seeds=(0, 1, 2),
+        config=DiffusionConfig,
+        run=run_diffusion,
+        quick={
+            "steps": 30,
+            "width": 16,
+            "depth": 1,
+            "T": 20,
+            "fast_steps": 5,
+            "judge_epochs": 1,
+            "n_samples": 50,
+        },
     ),
 )
 
