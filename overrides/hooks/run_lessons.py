@@ -1,13 +1,14 @@
 """Build hook, job 1 of 3: run each lesson and keep its outputs.
 
-For each lesson page (``docs/lessons/NN-slug.md`` or its ``.zh.md`` twin) it executes the page as a
-notebook in a fresh kernel, unless an executed copy with the same fingerprint is cached in
-``.cache/lessons/``. The fingerprint covers the page, every file of the ``lessons`` package, the
-functions of this hook that make the executed copy and the library versions, so a change to any of
-them re-runs the page: a stale output is never published. A cell that raises, or writes to stderr,
-fails the build. A Chinese twin is not executed: it runs the same code as its English page (a test
-checks it), so its cells take the English page's outputs. mkdocs-jupyter then renders the executed
-copy (``execute: false`` in ``mkdocs.yml``).
+For each lesson page (``docs/lessons/NN-slug.md`` or its ``.zh.md`` twin) it finds a run of the
+page's code in ``.cache/lessons/runs/``, or runs the page now as a notebook in a fresh kernel. A
+run is keyed by the code cells, the kernel, every file of the ``lessons`` package, this hook and the
+library versions, so a change to any of them runs the page again and a stale output is never
+published; an edit to the prose alone does not. A cell that raises, or writes to stderr, fails the
+build. The page's current text then gets the run's outputs (``borrow_outputs``), and
+mkdocs-jupyter renders that copy (``execute: false`` in ``mkdocs.yml``). A Chinese twin is never
+run: it runs the same code as its English page (a test checks it, comments aside), so its cells get
+the English run's outputs.
 
 Jobs 2 and 3: ``lesson_html.py`` slims the rendered page, ``downloads.py`` writes the notebooks and
 the print edition.
@@ -162,26 +163,38 @@ def _render_cache_per_language(page, config) -> None:
         jupyter.config["cache_dir"] = str(folder)
 
 
+def _code_key(page: Path) -> str:
+    """Hash of what running ``page`` depends on: its code cells, its kernel and the fingerprint.
+
+    Prose is left out, so an edited sentence does not re-run the page: the new prose takes the
+    outputs of the last run of the same code.
+    """
+    nb = jupytext.read(page)
+    code = "\n\0".join(c.source for c in nb.cells if c.cell_type == "code")
+    kernel = json.dumps(nb.metadata.get("kernelspec", {}), sort_keys=True)
+    text = code + "\0" + kernel + "\0" + _state["fingerprint"]
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 def executed_copy(source: Path) -> Path:
-    """The page ``source`` with its outputs, from the cache or run now.
+    """The page ``source`` with its outputs: its current text, with the outputs of a run of its
+    code, from the cache (``.cache/lessons/runs/``) or run now.
 
     A Chinese page runs exactly the English page's code (tests/test_pages.py checks it, comments
-    aside), so it is not run again: its cells get the outputs of the executed English twin.
+    aside), so it is never run itself: its cells get the outputs of the English page's run.
     """
-    key = hashlib.sha256(source.read_bytes() + _state["fingerprint"].encode()).hexdigest()[:20]
-    twin = source.with_name(source.name.replace(".zh.md", ".md"))
-    if twin != source:  # a Chinese page: its key also covers the English page's
-        english = executed_copy(twin)
-        key = hashlib.sha256(key.encode() + english.name.encode()).hexdigest()[:20]
+    english = source.with_name(source.name.replace(".zh.md", ".md"))
+    run = CACHE / "runs" / f"{english.stem}-{_code_key(english)}.ipynb"
+    if not run.exists():
+        log.info("Executing %s", english.name)
+        execute(english, run)
+    key = hashlib.sha256(source.read_bytes() + run.name.encode()).hexdigest()[:20]
     executed = CACHE / f"{source.stem}-{key}.ipynb"
     if executed.exists():
         log.info("Cached outputs: %s", source.name)
-    elif twin != source:
-        log.info("Outputs of %s for %s", twin.name, source.name)
-        borrow_outputs(source, english, executed)
     else:
-        log.info("Executing %s", source.name)
-        execute(source, executed)
+        log.info("Outputs of the run of %s for %s", english.name, source.name)
+        borrow_outputs(source, run, executed)
     return executed
 
 
