@@ -115,3 +115,24 @@ def test_the_topic_modules_never_import_the_benchmark_layer():
             reached = [n for n in names if n == "lessons.bench" or n.startswith("lessons.bench.")]
             if path.name != "__main__.py":  # `python -m lessons` starts the command line
                 assert not reached, f"{path.name} imports {reached[0]}"
+
+
+def test_the_floor_job_installs_exactly_the_lower_bounds():
+    """.ci/run tests the oldest releases pyproject.toml allows: it must install exactly those."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.M | re.S)[1]
+    lower = {n.lower(): v for n, v in re.findall(r'"([A-Za-z0-9_.-]+)>=([0-9.]+)"', block)}
+    assert len(lower) >= 5
+    pins = {}
+    for line in (root / ".ci" / "floor.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    assert set(pins) == set(lower), "every dependency pinned, nothing else"
+    for name, version in lower.items():
+        bound = version.split(".")
+        assert pins[name].split(".")[: len(bound)] == bound, f"{name}: {pins[name]} vs >={version}"
