@@ -29,6 +29,7 @@ ValueError: steps must be ≥ 1, got 0
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessons.config import RunConfig, check_budget
+from lessons.config import RunConfig, check_budget, check_int_argument
 from lessons.runtime import progress_bar
 
 TAUGHT_IN = {
@@ -48,6 +49,9 @@ TAUGHT_IN = {
     "linear_schedule": "12-deep-reinforcement-learning",
     "dqn_loss": "12-deep-reinforcement-learning",
     "train_dqn": "12-deep-reinforcement-learning",
+    "PolicyNetwork": "12-deep-reinforcement-learning",
+    "returns_to_go": "12-deep-reinforcement-learning",
+    "train_reinforce": "12-deep-reinforcement-learning",
 }
 
 
@@ -379,6 +383,117 @@ def _check_config(config: DQNConfig) -> None:
             raise ValueError(f"{name} must be {accepted}, got {getattr(config, name)!r}")
 
 
+def check_reinforce_arguments(
+    episodes: int, lr: float, gamma: float, hidden: int, baseline_rate: float
+) -> None:
+    """Raise ValueError naming the first of ``train_reinforce``'s arguments that is out of range.
+
+    >>> check_reinforce_arguments(100, 0.01, 1.0, 32, 0.05)
+    >>> check_reinforce_arguments(100, 0.01, 1.5, 32, 0.05)
+    Traceback (most recent call last):
+    ...
+    ValueError: gamma must be a number in [0, 1], got 1.5
+    """
+    _positive_int("episodes", episodes, "episodes to play")
+    _positive_int("hidden", hidden, "units in the hidden layer")
+    rules = [  # (argument, value, whether it is valid, what it accepts)
+        ("lr", lr, lambda v: v > 0, "a number > 0"),
+        ("gamma", gamma, lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+        ("baseline_rate", baseline_rate, lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+    ]
+    for name, value, valid, accepted in rules:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not valid(value):
+            raise ValueError(f"{name} must be {accepted}, got {value!r}")
+
+
+class PolicyNetwork(nn.Module):
+    """A network from a state to one logit per action; their softmax is the policy pi(a | s).
+
+    One hidden layer of ``hidden`` tanh units. The greedy action, the most probable one, is the
+    index of the largest logit.
+    """
+
+    def __init__(self, obs_size: int = 4, n_actions: int = 2, hidden: int = 32) -> None:
+        super().__init__()
+        for name, value in [("obs_size", obs_size), ("n_actions", n_actions), ("hidden", hidden)]:
+            check_int_argument(name, value)
+        self.obs_size = obs_size
+        self.layers = nn.Sequential(
+            nn.Linear(obs_size, hidden), nn.Tanh(), nn.Linear(hidden, n_actions)
+        )
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Map states (B, obs_size) to logits (B, n_actions)."""
+        if obs.ndim != 2 or obs.shape[1] != self.obs_size:
+            raise ValueError(f"obs must have shape (B, {self.obs_size}), got {tuple(obs.shape)}")
+        return self.layers(obs)
+
+
+def returns_to_go(rewards: list[float], gamma: float = 1.0) -> torch.Tensor:
+    """G_t = r_{t+1} + gamma * G_{t+1} for every step t of one episode, shape (T,)."""
+    G, running = torch.zeros(len(rewards)), 0.0
+    for t in reversed(range(len(rewards))):  # from the last step back to the first
+        running = rewards[t] + gamma * running
+        G[t] = running
+    return G
+
+
+def train_reinforce(
+    episodes: int,
+    lr: float = 0.01,
+    gamma: float = 1.0,
+    hidden: int = 32,
+    baseline_rate: float = 0.05,
+    seed: int = 0,
+    stop: Callable[[dict[str, Any]], bool] | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """REINFORCE with a baseline on CartPole-v1: one gradient step after every episode.
+
+    Plays each episode by sampling actions from the policy, then weights every step's
+    log pi(a | s) by its advantage: the return-to-go minus the baseline, a running mean of past
+    episodes' returns-to-go that moves a fraction ``baseline_rate`` per episode. Returns a dict:
+    "policy", the PolicyNetwork; "returns", every episode's return; "episode_ends", the
+    environment step at which each ended. ``stop(history)``, if given, is asked after every
+    episode whether to stop early.
+    """
+    check_reinforce_arguments(episodes, lr, gamma, hidden, baseline_rate)  # names a bad one
+    env = gym.make("CartPole-v1")
+    policy = PolicyNetwork(env.observation_space.shape[0], int(env.action_space.n), hidden)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
+    sampler = torch.Generator().manual_seed(seed)  # draws the actions
+    history = {"policy": policy, "returns": [], "episode_ends": []}
+    baseline, steps = 0.0, 0
+    for episode in progress_bar(range(episodes), unit="episode", enabled=progress):
+        obs, _ = env.reset(seed=seed if episode == 0 else None)
+        states, actions, rewards, done = [], [], [], False
+        while not done:  # play one episode, sampling every action from pi(. | s)
+            with torch.no_grad():
+                probs = torch.softmax(policy(torch.as_tensor(obs)[None]), dim=1)  # (1, n_actions)
+            action = int(torch.multinomial(probs[0], 1, generator=sampler))
+            states.append(obs)
+            actions.append(action)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            rewards.append(reward)
+            done = terminated or truncated
+        G = returns_to_go(rewards, gamma)  # (T,)
+        advantage = G - baseline  # (T,): how much better than usual it went from each step on
+        log_pi = F.log_softmax(policy(torch.as_tensor(np.array(states))), dim=1)  # (T, n_actions)
+        log_pi_taken = log_pi[torch.arange(len(actions)), torch.tensor(actions)]  # (T,)
+        loss = -(log_pi_taken * advantage).sum()  # minus the REINFORCE estimate: descent ascends
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        baseline += baseline_rate * (G.mean().item() - baseline)  # after use: no peeking
+        steps += len(rewards)
+        history["returns"].append(sum(rewards))
+        history["episode_ends"].append(steps)
+        if stop is not None and stop(history):
+            break
+    env.close()
+    return history
+
+
 def greedy_returns(net: nn.Module, episodes: int = 100, seed: int = 0) -> np.ndarray:
     """Returns of ``episodes`` CartPole-v1 episodes played greedily (ε = 0) by Q-network ``net``.
 
@@ -407,6 +522,47 @@ def greedy_returns(net: nn.Module, episodes: int = 100, seed: int = 0) -> np.nda
         for env in envs:
             env.close()
     return returns
+
+
+def value_estimates(
+    net: nn.Module, gamma: float, episodes: int = 10, seed: int = 0, horizon: int = 500
+) -> tuple[float, float]:
+    """What Q-network ``net`` believes its states are worth, and what they turn out to be worth.
+
+    Plays ``episodes`` greedy CartPole episodes side by side (episode i from
+    ``reset(seed=seed + i)``). For every state of an episode's first ``horizon`` steps it takes the
+    network's value, max_a Q(s, a), and the discounted return (discount ``gamma``) observed from
+    that state on. So that the time limit does not cut those returns short, each episode may run
+    on past ``horizon`` until gamma**k < 1e-4: the part of a return left out is under 0.01 % of
+    the most any policy could earn, 1 / (1 - gamma). Returns the mean of each over all those
+    states: (estimate, observed), as in van Hasselt, Guez and Silver (2016), figure 3.
+    """
+    _positive_int("episodes", episodes)
+    _positive_int("horizon", horizon, "steps whose states are measured")
+    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not 0 <= gamma < 1:
+        raise ValueError(f"gamma must be a number in [0, 1), got {gamma!r}")
+    tail = int(np.ceil(np.log(1e-4) / np.log(gamma))) if gamma > 0 else 1
+    envs = [gym.make("CartPole-v1", max_episode_steps=horizon + tail) for _ in range(episodes)]
+    obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])
+    device = next(net.parameters()).device
+    values = [[] for _ in envs]  # max_a Q(s, a) of each state of the first horizon steps
+    rewards = [[] for _ in envs]  # every reward, to sum backwards into returns
+    running = np.ones(episodes, dtype=bool)
+    with torch.no_grad():
+        while running.any():
+            playing = np.flatnonzero(running)
+            q = net(torch.as_tensor(obs[playing], device=device))  # (playing, n_actions)
+            for i, row in zip(playing, q.cpu().numpy(), strict=True):
+                if len(rewards[i]) < horizon:
+                    values[i].append(float(row.max()))
+                obs[i], reward, terminated, truncated, _ = envs[i].step(int(row.argmax()))
+                rewards[i].append(reward)
+                running[i] = not (terminated or truncated)
+    for env in envs:
+        env.close()
+    observed = [returns_to_go(r, gamma)[: len(v)] for r, v in zip(rewards, values, strict=True)]
+    estimate = float(np.mean(np.concatenate(values)))
+    return estimate, float(torch.cat(observed).mean())
 
 
 def draw_cartpole(ax, state, *, x_threshold: float = 2.4, pole_length: float = 1.0, alpha=1.0):

@@ -34,6 +34,9 @@ def test_taught_in_names_lesson_12():
         "linear_schedule",
         "dqn_loss",
         "train_dqn",
+        "PolicyNetwork",
+        "returns_to_go",
+        "train_reinforce",
     }
     assert set(TAUGHT_IN.values()) == {"12-deep-reinforcement-learning"}
 
@@ -169,6 +172,8 @@ def test_short_run_is_deterministic_and_restores_threads():
         "last20_mean",
         "greedy_mean",
         "seconds",
+        "value_estimate",
+        "value_observed",
     }
     assert all(isinstance(v, float) for v in result.values())
     assert greedy_returns(first["online"], episodes=2).shape == (2,)
