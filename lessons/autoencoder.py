@@ -209,6 +209,3 @@ def vae_loss(
     reconstruction = ((x_hat - x) ** 2).sum(dim=1) / (2 * variance)  # (B,)
     kl = kl_to_standard_normal(mean, log_var)  # (B,)
     return reconstruction.mean(), kl.mean()
-
-
-# Full-budget run: what `python -m lessons run autoencoder` trains (lesson 10's page: a short one).

@@ -127,7 +127,7 @@ def run_vae(config: VAEConfig, *, progress: bool = False) -> dict[str, float]:
     training), "sample_seconds_per_1000" (decoding 1,000 draws), "epochs" and "seconds" (the whole
     run). With ``compare_autoencoder``: "autoencoder_confidence", "autoencoder_class_entropy" and
     "autoencoder_nearest_distance" for the plain autoencoder's decodings of the same draws.
-    The judge is trained after re-seeding with ``seed``, so it is the same for both models.
+    The judge depends on ``seed`` alone (``train_judge``), and the same judge scores both models.
     Shows progress bars on stderr if ``progress``.
     """
     if not isinstance(config, VAEConfig):
