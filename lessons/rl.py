@@ -1,11 +1,14 @@
-"""Deep reinforcement learning, taught in lesson 12: tabular Q-learning and a DQN for CartPole.
+"""Deep reinforcement learning, taught in lesson 12: Q-learning, a DQN and REINFORCE for CartPole.
 
 An **agent** acts in an **environment** (here gymnasium's): it sees a state, picks an action, gets
 a reward and the next state. ``q_learning`` learns a table of action values on a small grid world.
 For CartPole, whose states are four real numbers, a ``QNetwork`` replaces the table; the DQN of
 ``train_dqn`` trains it from a ``ReplayBuffer`` of past steps against a slowly moving target
-network, exploring with an ε that falls on a ``linear_schedule``. The full-budget run
-lives in ``lessons.bench.rl``; ``draw_cartpole`` draws a CartPole state without a display.
+network, exploring with an ε that falls on a ``linear_schedule``; ``value_estimates`` measures how
+far its values are from the returns it earns. ``train_reinforce`` learns a ``PolicyNetwork``
+instead, by REINFORCE with a baseline, weighting each step by its ``returns_to_go``. The
+full-budget runs live in ``lessons.bench.rl``; ``draw_cartpole`` draws a CartPole state without a
+display.
 
 >>> import torch
 >>> net = QNetwork(obs_size=4, n_actions=2, hidden=32)
@@ -21,6 +24,10 @@ lives in ``lessons.bench.rl``; ``draw_cartpole`` draws a CartPole state without 
 ((4, 4), torch.int64, (4,))
 >>> [linear_schedule(step, start=1.0, end=0.05, duration=100) for step in (0, 50, 100, 1000)]
 [1.0, 0.525, 0.05, 0.05]
+>>> returns_to_go([1.0, 1.0, 1.0], gamma=0.5).tolist()  # 1 + 0.5 * (1 + 0.5 * 1), ...
+[1.75, 1.5, 1.0]
+>>> tuple(PolicyNetwork(hidden=8)(torch.zeros(5, 4)).shape)  # one logit per action
+(5, 2)
 >>> DQNConfig(steps=0)  # a config checks itself when built
 Traceback (most recent call last):
 ...
@@ -76,8 +83,7 @@ def q_learning(
     the episode terminated). Returns the table Q, shape (n_states, n_actions), and the return of
     every episode.
     """
-    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
-        raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
+    check_int_argument("episodes", episodes)
     if not 0 < alpha <= 1:
         raise ValueError(f"alpha must be a step size in (0, 1], got {alpha!r}")
     rng = np.random.default_rng(seed)
@@ -111,8 +117,7 @@ class QNetwork(nn.Module):
     def __init__(self, obs_size: int = 4, n_actions: int = 2, hidden: int = 128) -> None:
         super().__init__()
         for name, value in [("obs_size", obs_size), ("n_actions", n_actions), ("hidden", hidden)]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int_argument(name, value)
         self.obs_size = obs_size
         self.layers = nn.Sequential(
             nn.Linear(obs_size, hidden),
@@ -138,8 +143,7 @@ class ReplayBuffer:
 
     def __init__(self, capacity: int, obs_size: int, seed: int = 0) -> None:
         for name, value in [("capacity", capacity), ("obs_size", obs_size)]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int_argument(name, value)
         self.capacity, self.size, self.position = capacity, 0, 0
         self.obs = np.zeros((capacity, obs_size), dtype=np.float32)
         self.next_obs = np.zeros((capacity, obs_size), dtype=np.float32)
@@ -407,11 +411,7 @@ def check_reinforce_arguments(
 
 
 class PolicyNetwork(nn.Module):
-    """A network from a state to one logit per action; their softmax is the policy pi(a | s).
-
-    One hidden layer of ``hidden`` tanh units. The greedy action, the most probable one, is the
-    index of the largest logit.
-    """
+    """A network from a state to one logit per action; their softmax is the policy pi(a | s)."""
 
     def __init__(self, obs_size: int = 4, n_actions: int = 2, hidden: int = 32) -> None:
         super().__init__()
@@ -446,16 +446,11 @@ def train_reinforce(
     baseline_rate: float = 0.05,
     seed: int = 0,
     stop: Callable[[dict[str, Any]], bool] | None = None,
-    progress: bool = False,
 ) -> dict[str, Any]:
-    """REINFORCE with a baseline on CartPole-v1: one gradient step after every episode.
+    """REINFORCE with a baseline on CartPole-v1: one Adam step after every episode.
 
-    Plays each episode by sampling actions from the policy, then weights every step's
-    log pi(a | s) by its advantage: the return-to-go minus the baseline, a running mean of past
-    episodes' returns-to-go that moves a fraction ``baseline_rate`` per episode. Returns a dict:
-    "policy", the PolicyNetwork; "returns", every episode's return; "episode_ends", the
-    environment step at which each ended. ``stop(history)``, if given, is asked after every
-    episode whether to stop early.
+    Returns {"policy", "returns": every episode's return, "episode_ends": the environment step at
+    which each ended}. ``stop(history)``, if given, is asked after each episode whether to stop.
     """
     check_reinforce_arguments(episodes, lr, gamma, hidden, baseline_rate)  # names a bad one
     env = gym.make("CartPole-v1")
@@ -464,7 +459,7 @@ def train_reinforce(
     sampler = torch.Generator().manual_seed(seed)  # draws the actions
     history = {"policy": policy, "returns": [], "episode_ends": []}
     baseline, steps = 0.0, 0
-    for episode in progress_bar(range(episodes), unit="episode", enabled=progress):
+    for episode in range(episodes):
         obs, _ = env.reset(seed=seed if episode == 0 else None)
         states, actions, rewards, done = [], [], [], False
         while not done:  # play one episode, sampling every action from pi(. | s)

@@ -33,7 +33,7 @@ from lessons.rl import (
     train_reinforce,
     value_estimates,
 )
-from lessons.runtime import pick_device, seed_everything, stopwatch
+from lessons.runtime import pick_device, progress_bar, seed_everything, stopwatch
 
 
 def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
@@ -148,9 +148,11 @@ def run_reinforce(config: ReinforceConfig, *, progress: bool = False) -> dict[st
         raise ValueError(f"config must be a ReinforceConfig, got {type(config).__name__}")
     seed_everything(config.seed)
     state: dict[str, Any] = {"solved_at": None, "next_test": config.solve_window}
+    bar = progress_bar(total=config.steps, unit="step", enabled=progress)
 
     def stop(history: dict[str, Any]) -> bool:
         returns, steps = history["returns"], history["episode_ends"][-1]
+        bar.update(min(steps, config.steps) - bar.n)  # environment steps, up to the budget
         recent = returns[-config.solve_window :]
         if len(returns) >= state["next_test"] and np.mean(recent) >= config.solve_return:
             state["next_test"] = len(returns) + config.solve_window  # at most once per window
@@ -172,7 +174,6 @@ def run_reinforce(config: ReinforceConfig, *, progress: bool = False) -> dict[st
                 baseline_rate=config.baseline_rate,
                 seed=config.seed,
                 stop=stop,
-                progress=progress,
             )
         policy, returns = history["policy"], history["returns"]
         fresh_seed = config.seed + 2 * 10**6
@@ -180,6 +181,7 @@ def run_reinforce(config: ReinforceConfig, *, progress: bool = False) -> dict[st
         sampled = sampled_returns(policy, config.eval_episodes, seed=fresh_seed)
     finally:
         torch.set_num_threads(threads)
+        bar.close()
     return {
         "solved": float(state["solved_at"] is not None),
         "steps_to_solve": float(state["solved_at"] or 0),
