@@ -6,7 +6,10 @@ built from small blocks: ``squash`` keeps a vector's direction and maps its leng
 ``PrimaryCapsules`` cuts convolutional feature maps into many small capsules; ``DigitCapsules`` lets
 each of them predict every digit capsule and routes them by agreement; ``Decoder`` rebuilds the
 image from the winning digit capsule; ``CapsNet`` puts them together. ``margin_loss`` and
-``fit_capsnet`` train it. The full-budget run lives in ``lessons.bench.capsules``.
+``fit_capsnet`` train it. ``overlap_pairs`` makes images of two overlapping digits (the paper's
+MultiMNIST, scaled down), on which ``fit_pairs`` trains a network with ``capsule_pair_loss`` or
+``cnn_pair_loss`` and ``both_found`` scores it. The full-budget run lives in
+``lessons.bench.capsules``.
 
 >>> import torch
 >>> v = squash(torch.tensor([[3.0, 4.0], [0.3, 0.4]]))  # lengths 5 and 0.5
@@ -34,6 +37,13 @@ ValueError: x must have shape (B, 1, 8, 8), got (5, 64)
 Traceback (most recent call last):
 ...
 ValueError: iterations must be an integer of at least 1, got 0
+>>> pairs, y, parts = overlap_pairs(torch.rand(6, 1, 8, 8), torch.arange(6), 4)
+>>> tuple(pairs.shape), tuple(y.shape), tuple(parts.shape)
+((4, 1, 8, 8), (4, 2), (4, 2, 1, 8, 8))
+>>> bool((y[:, 0] != y[:, 1]).all())  # always two different classes
+True
+>>> both_found(torch.tensor([[0.9, 0.1, 0.8], [0.9, 0.8, 0.1]]), torch.tensor([[2, 0], [0, 2]]))
+0.5
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ TAUGHT_IN = {
     "CapsNet": "13-capsule-networks",
     "margin_loss": "13-capsule-networks",
     "fit_capsnet": "13-capsule-networks",
+    "capsule_pair_loss": "13-capsule-networks",
 }
 
 
@@ -247,9 +258,12 @@ def margin_loss(
     """Margin loss of capsule lengths (B, K) against labels y (B,), summed over K, mean over B.
 
     The true class's capsule is pushed to be longer than m_plus, every other one shorter than
-    m_minus; the absent classes' terms are multiplied by down_weight.
+    m_minus; the absent classes' terms are multiplied by down_weight. With labels y (B, n), for
+    images of n digits, every one of the n classes counts as true.
     """
     T = F.one_hot(y, lengths.shape[1]).to(lengths.dtype)  # (B, K): 1 for the true class
+    if T.ndim == 3:  # y (B, n): n digits in each image
+        T = T.amax(dim=1)  # (B, K): 1 for every class present
     present = T * F.relu(m_plus - lengths) ** 2
     absent = down_weight * (1 - T) * F.relu(lengths - m_minus) ** 2
     return (present + absent).sum(dim=1).mean()
@@ -308,3 +322,115 @@ def fit_capsnet(
         if on_epoch is not None:
             on_epoch(losses[-1])
     return losses
+
+
+def check_pair_arguments(
+    images: torch.Tensor, labels: torch.Tensor, n_pairs: int, max_shift: int, seed: int
+) -> None:
+    """Raise a ValueError that names the first bad argument of ``overlap_pairs``."""
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[1] != 1:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"images must have shape (N, 1, S, S), got {shape}")
+    N, side = images.shape[0], images.shape[-1]
+    if not isinstance(labels, torch.Tensor) or tuple(labels.shape) != (N,):
+        shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(f"labels must have shape ({N},), one per image, got {shape}")
+    if labels.unique().numel() < 2:
+        raise ValueError("labels must hold at least two classes, to pair different digits")
+    check_int("n_pairs", n_pairs, 1)
+    check_int("max_shift", max_shift, 0)
+    if max_shift >= side:
+        raise ValueError(f"max_shift must be smaller than the image side {side}, got {max_shift}")
+    check_int("seed", seed, 0)
+
+
+def overlap_pairs(
+    images: torch.Tensor, labels: torch.Tensor, n_pairs: int, *, max_shift: int = 1, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Pairs (n_pairs, 1, S, S) of digits of two classes (n_pairs, 2), and the digits apart.
+
+    Each digit moves by up to ``max_shift`` pixels; the two are added and clipped at 1.
+    """
+    check_pair_arguments(images, labels, n_pairs, max_shift, seed)
+    generator, N, m = torch.Generator().manual_seed(seed), len(images), max_shift
+    first = torch.randint(N, (n_pairs,), generator=generator)
+    second = torch.randint(N, (n_pairs,), generator=generator)
+    same = labels[second] == labels[first]
+    while same.any():  # draw again until the two classes differ
+        second[same] = torch.randint(N, (int(same.sum()),), generator=generator)
+        same = labels[second] == labels[first]
+    digits = torch.stack([images[first], images[second]], dim=1)  # (n_pairs, 2, 1, S, S)
+    moves = torch.randint(-m, m + 1, (n_pairs, 2, 2), generator=generator)  # (dx, dy) per digit
+    moved = torch.zeros_like(digits)
+    for dx in range(-m, m + 1):
+        for dy in range(-m, m + 1):
+            hit = (moves[..., 0] == dx) & (moves[..., 1] == dy)  # the digits moved by (dx, dy)
+            moved[hit] = shift_images(digits[hit], dx, dy)  # what slides off is lost
+    y = torch.stack([labels[first], labels[second]], dim=1)  # (n_pairs, 2)
+    return moved.sum(dim=1).clamp(max=1.0), y, moved
+
+
+def both_found(scores: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of images whose two highest scores (B, K) are the classes of their two digits y."""
+    top2 = scores.topk(2, dim=1).indices.sort(dim=1).values  # (B, 2), in increasing order
+    return (top2 == y.sort(dim=1).values).all(dim=1).float().mean().item()
+
+
+def capsule_pair_loss(
+    model: CapsNet, x: torch.Tensor, y: torch.Tensor, parts: torch.Tensor, weight: float = 0.01
+) -> torch.Tensor:
+    """Margin loss with both digits y (B, 2) present, plus ``weight`` times each digit's squared
+    error when the decoder rebuilds it alone, from its own capsule, against parts (B, 2, 1, S, S).
+    """
+    v = model.capsules(x)  # (B, K, D)
+    loss = margin_loss(v.norm(dim=-1), y)  # both digits' capsules long, the others short
+    for k in range(y.shape[1]):  # digit k alone, drawn from its own capsule
+        error = ((model.decoder(v, y[:, k]) - parts[:, k]) ** 2).sum(dim=(1, 2, 3))  # (B,)
+        loss = loss + weight * error.mean()
+    return loss
+
+
+def cnn_pair_loss(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, parts: torch.Tensor
+) -> torch.Tensor:
+    """Binary cross-entropy of each class's logit against 1 for both digits y (B, 2), else 0."""
+    logits = model(x)  # (B, K); parts is not used: a CNN has nothing to draw with
+    target = F.one_hot(y, logits.shape[1]).amax(dim=1).to(logits.dtype)  # (B, K), two 1s
+    return F.binary_cross_entropy_with_logits(logits, target)
+
+
+def fit_pairs(
+    model: nn.Module,
+    loss_fn: Callable[..., torch.Tensor],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    parts: torch.Tensor,
+    *,
+    epochs: int,
+    lr: float,
+    weight_decay: float = 0.0,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> None:
+    """Train ``model`` on pairs X (N, 1, S, S), labels y (N, 2) and digits parts (N, 2, 1, S, S).
+
+    Lesson 7's loop with the loss as an argument: ``loss_fn(model, x, y, parts)`` gives a batch's
+    loss. AdamW (Adam when ``weight_decay`` is 0) with a one-cycle learning rate peaking at ``lr``;
+    the order of the pairs is drawn from ``seed``.
+    """
+    check_int("epochs", epochs, 1)
+    check_int("batch_size", batch_size, 1)
+    device = next(model.parameters()).device
+    X, y, parts = X.to(device), y.to(device), parts.to(device)
+    steps = epochs * ((len(X) + batch_size - 1) // batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    generator = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(epochs):
+        for batch in torch.randperm(len(X), generator=generator).to(device).split(batch_size):
+            loss = loss_fn(model, X[batch], y[batch], parts[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()

@@ -55,6 +55,7 @@ TERMS: list[tuple[str, str, list[str], str]] = [
     ("exponential moving average", "指数移动平均", ["指数滑动平均"], "*"),
     ("ancestral sampling", "祖先采样", ["祖先取样"], "*"),
     ("topological order", "拓扑序", ["拓扑顺序"], "*"),
+    ("overlapping digits (MultiMNIST)", "重叠的数字", ["重叠数字", "交叠的?数字"], "*"),
 ]
 
 PHRASES = {"值得注意的是", "代码单元"}  # words about the page itself, not terms of the glossary
