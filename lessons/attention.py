@@ -4,9 +4,12 @@
 attentions side by side; ``positional_encoding`` gives each position its sine-and-cosine signature.
 ``EncoderBlock`` and ``DecoderBlock`` are small pre-norm Transformer blocks (in nanoGPT's style) and
 ``Transformer`` stacks them into an encoder-decoder for sequence-to-sequence tasks.
-``Seq2SeqLSTM`` is the same task done by an LSTM encoder and decoder without attention.
-``fit_translation`` trains either model and ``greedy_decode`` translates with it. Their
-full-budget runs live in ``lessons.bench.attention``.
+``Seq2SeqLSTM`` is the same task done by an LSTM encoder and decoder without attention, and
+``AttentionLSTM`` the same LSTMs with additive attention between them (Bahdanau et al., 2015).
+``fit_translation`` trains any of them and ``greedy_decode`` translates with it. ``GPT`` is a
+decoder-only Transformer over characters (Radford et al., 2018); ``fit_language_model`` trains it
+(or lesson 9's ``CharLSTM``) on a text and ``windowed_bits_per_char`` scores it on held-out text.
+Their full-budget runs live in ``lessons.bench.attention``.
 
 Shapes: ``B`` batch, ``S`` source length, ``T`` target length, ``C`` width (``n_embd``),
 ``nh`` heads, ``hs = C / nh`` the width of one head, ``V`` alphabet size.
@@ -26,6 +29,11 @@ tensor([[ True, False, False],
 (2, 10, 13)
 >>> tuple(greedy_decode(model, src, length=10).shape)
 (2, 10)
+>>> tuple(AttentionLSTM(src_vocab=42, tgt_vocab=13, hidden_size=16)(src, tgt).shape)
+(2, 10, 13)
+>>> gpt = GPT(vocab_size=30, context=16, n_embd=32, n_head=4, n_layer=1)
+>>> tuple(gpt(torch.zeros(3, 16, dtype=torch.long)).shape)
+(3, 16, 30)
 >>> MultiHeadAttention(n_embd=30, n_head=4)
 Traceback (most recent call last):
 ...
@@ -55,6 +63,8 @@ TAUGHT_IN = {
     "DecoderBlock": "14-attention-transformers",
     "Transformer": "14-attention-transformers",
     "Seq2SeqLSTM": "14-attention-transformers",
+    "AttentionLSTM": "14-attention-transformers",
+    "GPT": "14-attention-transformers",
     "greedy_decode": "14-attention-transformers",
     "fit_translation": "14-attention-transformers",
 }
@@ -156,9 +166,12 @@ class EncoderBlock(nn.Module):
             nn.Linear(n_embd, 4 * n_embd), nn.GELU(), nn.Linear(4 * n_embd, n_embd)
         )
 
-    def forward(self, x: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
-        """Map source states (B, S, C) to (B, S, C); src_mask (B, 1, 1, S) is False on padding."""
-        x = x + self.attn(self.ln_1(x), mask=src_mask)[0]  # every position reads every other
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Map states (B, S, C) to (B, S, C); mask is True where a position may look.
+
+        In the encoder it is the padding mask (B, 1, 1, S); in a GPT, a causal mask (S, S).
+        """
+        x = x + self.attn(self.ln_1(x), mask=mask)[0]  # each position reads the others it may
         return x + self.mlp(self.ln_2(x))  # then thinks about it on its own
 
 
@@ -295,6 +308,65 @@ class Seq2SeqLSTM(nn.Module):
         return self.head(out)  # (B, T, V)
 
 
+class AttentionLSTM(nn.Module):
+    """An LSTM encoder and decoder with additive attention (Bahdanau et al., 2015) between them.
+
+    Before writing each symbol, the decoder scores every encoder state h_s against its own state d
+    with v^T tanh(W d + U h_s), and reads c, the softmax-weighted average of the h_s, along with the
+    previous symbol; it predicts from its new state and c. The decoder starts from zeros, so all it
+    learns about the source comes through attention.
+    """
+
+    def __init__(
+        self, src_vocab: int, tgt_vocab: int, hidden_size: int = 64, embedding_size: int = 32
+    ) -> None:
+        super().__init__()
+        for name, value in [
+            ("src_vocab", src_vocab),
+            ("tgt_vocab", tgt_vocab),
+            ("hidden_size", hidden_size),
+            ("embedding_size", embedding_size),
+        ]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        H = hidden_size
+        self.src_embed = nn.Embedding(src_vocab, embedding_size)
+        self.tgt_embed = nn.Embedding(tgt_vocab, embedding_size)
+        self.encoder = nn.LSTM(embedding_size, H, batch_first=True)
+        self.W, self.U = nn.Linear(H, H, bias=False), nn.Linear(H, H)  # the score's two inputs
+        self.v = nn.Linear(H, 1, bias=False)  # ... mixed into one number
+        self.decoder = nn.LSTMCell(embedding_size + H, H)  # reads the previous symbol and c
+        self.head = nn.Linear(2 * H, tgt_vocab)
+
+    def forward_with_attention(
+        self, src: torch.Tensor, tgt: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map src (B, S) and tgt (B, T) indices to logits (B, T, V) and weights (B, T, S)."""
+        if src.ndim != 2 or tgt.ndim != 2 or src.shape[0] != tgt.shape[0]:
+            raise ValueError(
+                f"src and tgt must be (B, S) and (B, T) index tensors, "
+                f"got shapes {tuple(src.shape)} and {tuple(tgt.shape)}"
+            )
+        states = self.encoder(self.src_embed(src))[0]  # (B, S, H): h_s for every position s
+        keys = self.U(states)  # (B, S, H): U h_s, computed once for all steps
+        padding = src == PAD  # (B, S)
+        read = self.tgt_embed(tgt)  # (B, T, E): the symbols the decoder reads
+        d = c = states.new_zeros(src.shape[0], states.shape[2])  # (B, H): the decoder's state
+        outputs, maps = [], []
+        for t in range(tgt.shape[1]):  # one symbol at a time: each query is the latest d
+            scores = self.v(torch.tanh(self.W(d).unsqueeze(1) + keys)).squeeze(2)  # (B, S)
+            alpha = torch.softmax(scores.masked_fill(padding, float("-inf")), dim=1)
+            context = (alpha.unsqueeze(1) @ states).squeeze(1)  # (B, H): c
+            d, c = self.decoder(torch.cat([read[:, t], context], dim=1), (d, c))
+            outputs.append(torch.cat([d, context], dim=1))
+            maps.append(alpha)
+        return self.head(torch.stack(outputs, dim=1)), torch.stack(maps, dim=1)
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+        """Map src (B, S) and tgt (B, T) indices to next-symbol logits (B, T, V)."""
+        return self.forward_with_attention(src, tgt)[0]
+
+
 @torch.no_grad()
 def greedy_decode(model: nn.Module, src: torch.Tensor, length: int) -> torch.Tensor:
     """Translate src (B, S) one symbol at a time, always taking the likeliest: returns (B, length).
@@ -367,3 +439,136 @@ def exact_match(model: nn.Module, src: torch.Tensor, tgt: torch.Tensor) -> float
     device = next(model.parameters()).device
     guess = greedy_decode(model, src.to(device), length=tgt.shape[1]).cpu()
     return (guess == tgt.cpu()).all(dim=1).float().mean().item()
+
+
+class GPT(nn.Module):
+    """A decoder-only Transformer on characters: indices (B, T) to next-character logits (B, T, V).
+
+    Each character's learned vector plus a learned vector for its position (Radford et al., 2018),
+    then ``n_layer`` of our ``EncoderBlock`` given a causal mask, so that position t reads positions
+    0..t only; a final layer norm, and a linear layer to one logit per character of the vocabulary.
+    It reads at most ``context`` characters at a time.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        context: int = 64,
+        n_embd: int = 64,
+        n_head: int = 4,
+        n_layer: int = 2,
+    ) -> None:
+        super().__init__()
+        for name, value in [("vocab_size", vocab_size), ("context", context), ("n_layer", n_layer)]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.context = context
+        self.token_embed = nn.Embedding(vocab_size, n_embd)  # what: one vector per character
+        self.position_embed = nn.Embedding(context, n_embd)  # where: one vector per position
+        self.blocks = nn.ModuleList(EncoderBlock(n_embd, n_head) for _ in range(n_layer))
+        self.ln_f = nn.LayerNorm(n_embd)
+        self.head = nn.Linear(n_embd, vocab_size)
+        self.register_buffer("mask", causal_mask(context), persistent=False)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        """Map character indices (B, T), with T at most ``context``, to logits (B, T, V)."""
+        if idx.ndim != 2 or not 1 <= idx.shape[1] <= self.context:
+            raise ValueError(
+                f"idx must have shape (B, T) with 1 <= T <= context ({self.context}), "
+                f"got {tuple(idx.shape)}"
+            )
+        T = idx.shape[1]
+        x = self.token_embed(idx) + self.position_embed.weight[:T]  # (B, T, C): what and where
+        for block in self.blocks:
+            x = block(x, self.mask[:T, :T])  # position t reads positions 0..t only
+        return self.head(self.ln_f(x))  # (B, T, V)
+
+
+def fit_language_model(
+    model: nn.Module,
+    train_ids: torch.Tensor,
+    *,
+    steps: int,
+    length: int = 64,
+    batch_size: int = 32,
+    lr: float = 1e-2,
+    schedule: str = "one-cycle",
+    seed: int = 0,
+    on_step: Callable[[], object] | None = None,
+) -> list[float]:
+    """Train ``model``, indices (B, T) -> logits (B, T, V), to predict the next character.
+
+    Every step cuts ``batch_size`` random windows of ``length + 1`` characters from the text
+    ``train_ids`` (N,), reads the first ``length`` and scores each prediction against the next
+    character, with cross-entropy. AdamW at learning rate ``lr``, held ``"constant"`` or on a
+    ``"one-cycle"`` schedule (up from lr/25 over the first 30 % of the steps, then down towards
+    0); gradients clipped to norm 1; windows drawn with a generator seeded by ``seed``. Returns
+    the training loss of every step, in bits per character.
+    """
+    for name, value in [("steps", steps), ("length", length), ("batch_size", batch_size)]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if schedule not in ("one-cycle", "constant"):
+        raise ValueError(f"schedule must be 'one-cycle' or 'constant', got {schedule!r}")
+    if train_ids.ndim != 1 or len(train_ids) <= length:
+        raise ValueError(
+            f"train_ids must be a 1-D text of more than length ({length}) indices, "
+            f"got shape {tuple(train_ids.shape)}"
+        )
+    device = next(model.parameters()).device
+    train_ids = train_ids.to(device)
+    offsets = torch.arange(length + 1, device=device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    if schedule == "one-cycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    else:
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    generator = torch.Generator().manual_seed(seed)
+    model.train()
+    bits = []
+    for _ in range(steps):
+        starts = torch.randint(0, len(train_ids) - length, (batch_size,), generator=generator)
+        windows = train_ids[starts.to(device)[:, None] + offsets]  # (B, length + 1)
+        logits = model(windows[:, :-1])  # (B, length, V)
+        if isinstance(logits, tuple):  # CharLSTM also returns its state
+            logits = logits[0]
+        loss = F.cross_entropy(logits.flatten(0, 1), windows[:, 1:].flatten())
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        bits.append(loss.item() / math.log(2))  # nats -> bits
+        if on_step is not None:
+            on_step()
+    return bits
+
+
+@torch.no_grad()
+def windowed_bits_per_char(model: nn.Module, blocks: torch.Tensor, context: int) -> float:
+    """Bits per character on held-out blocks (n, L), reading at most ``context`` characters.
+
+    Every character but the first of each block is predicted from the ``context`` characters before
+    it in its block, or all of them near the block's start: windows of ``context`` characters slide
+    by half a window, and each scores only the characters the window before it left unscored, so
+    every prediction sees at least ``context // 2`` characters or the whole block so far.
+    """
+    if isinstance(context, bool) or not isinstance(context, int) or context < 2:
+        raise ValueError(f"context must be an integer of at least 2, got {context!r}")
+    if blocks.ndim != 2 or blocks.shape[1] < 2:
+        raise ValueError(f"blocks must have shape (n, L) with L >= 2, got {tuple(blocks.shape)}")
+    was_training = model.training
+    model.eval()
+    n, L = blocks.shape
+    step = context // 2
+    nats = 0.0
+    for first in range(1, L, step):  # score the characters first .. last - 1
+        last = min(first + step, L)
+        start = max(0, last - 1 - context)  # characters start .. last - 2 predict the next ones
+        logits = model(blocks[:, start : last - 1])  # (n, last - 1 - start, V)
+        if isinstance(logits, tuple):  # CharLSTM also returns its state
+            logits = logits[0]
+        new = logits[:, first - 1 - start :]  # (n, last - first, V): the unscored predictions
+        nats += F.cross_entropy(new.flatten(0, 1), blocks[:, first:last].flatten(), reduction="sum")
+    model.train(was_training)
+    return nats.item() / (n * (L - 1)) / math.log(2)

@@ -1,5 +1,6 @@
-"""Full-budget runs of lesson 14's Transformer and its LSTM rival on the dates task, for the
-command line and the results page."""
+"""Full-budget runs of lesson 14's models, for the command line and the results page: the
+Transformer and its two LSTM rivals on the dates task, and the character-level GPT on lesson 9's
+text."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from dataclasses import dataclass, fields
 from torch import nn
 
 from lessons.attention import (
+    GPT,
+    AttentionLSTM,
     Seq2SeqLSTM,
     Transformer,
     exact_match,
+    fit_language_model,
     fit_translation,
+    windowed_bits_per_char,
 )
 from lessons.config import RunConfig, check_budget, check_positive
+from lessons.rnn import corpus_split
 from lessons.runtime import pick_device, progress_bar, seed_everything, stopwatch
 from lessons.translation import (
     SOURCE_ALPHABET,
@@ -139,3 +145,99 @@ def run_seq2seq(config: Seq2SeqConfig, *, progress: bool = False) -> dict[str, f
         len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.hidden_size, config.embedding_size
     ).to(device)
     return _run(model, data, config, progress)
+
+
+@dataclass(frozen=True)
+class AttentionSeq2SeqConfig(Seq2SeqConfig):
+    """Full-budget training of lesson 14's LSTM encoder-decoder with additive attention."""
+
+
+def run_attention_seq2seq(
+    config: AttentionSeq2SeqConfig, *, progress: bool = False
+) -> dict[str, float]:
+    """Train the LSTM encoder-decoder with attention at ``config``'s budget; score it on 1,000
+    held-out dates.
+
+    Returns the same keys as ``run_transformer``: ``exact_match``, ``final_loss``, ``steps`` and
+    ``train_seconds``.
+    """
+    _check_config(config)
+    seed_everything(config.seed)
+    device = pick_device(config.device)
+    data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
+    model = AttentionLSTM(
+        len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.hidden_size, config.embedding_size
+    ).to(device)
+    return _run(model, data, config, progress)
+
+
+@dataclass(frozen=True)
+class CharGPTConfig(RunConfig):
+    """Full-budget training of lesson 14's character-level GPT on lesson 9's text.
+
+    The test text is lesson 9's: the text cut into blocks of 1,000 characters, every 10th block
+    kept out of training; the model trains on the other nine tenths. Each held-out character is
+    predicted from at most ``context`` characters before it (at least half as many, or the whole
+    block so far).
+    """
+
+    steps: int = 3000
+    """Optimizer steps, each on a batch of random windows of the training text."""
+    context: int = 64
+    """Characters the model reads at once: the length of every training window."""
+    n_embd: int = 128
+    """Width C of every position's vector."""
+    n_head: int = 4
+    """Attention heads per block; must divide n_embd."""
+    n_layer: int = 4
+    """Transformer blocks."""
+    batch_size: int = 32
+    """Windows of text per optimizer step."""
+    lr: float = 3e-3
+    """Peak learning rate of the one-cycle schedule."""
+
+    def __post_init__(self) -> None:
+        check_budget(self)
+        check_positive(self, "context", "n_embd", "n_head", "n_layer", "batch_size", "lr")
+        if self.n_embd % self.n_head:
+            raise ValueError(
+                f"n_embd must be a multiple of n_head ({self.n_head}), got {self.n_embd}"
+            )
+        if self.context < 2:
+            raise ValueError(f"context must be ≥ 2, got {self.context}")
+
+
+def run_char_gpt(config: CharGPTConfig, *, progress: bool = False) -> dict[str, float]:
+    """Train the character GPT at ``config``'s budget; score it on lesson 9's held-out text.
+
+    Returns ``bits_per_char`` (held-out cross-entropy in bits per character),
+    ``train_bits_per_char`` (mean training loss of the last 50 steps), ``parameters``, ``steps``
+    and ``train_seconds`` (wall time of training alone).
+    """
+    if not isinstance(config, CharGPTConfig):
+        raise ValueError(f"config must be a CharGPTConfig, got {type(config).__name__}")
+    seed_everything(config.seed)
+    device = pick_device(config.device)
+    train_ids, test_blocks, vocab_size = corpus_split()
+    model = GPT(vocab_size, config.context, config.n_embd, config.n_head, config.n_layer)
+    model = model.to(device)
+    bar = progress_bar(total=config.steps, desc="char-gpt", unit="step", enabled=progress)
+    with stopwatch() as training:
+        bits = fit_language_model(
+            model,
+            train_ids,
+            steps=config.steps,
+            length=config.context,
+            batch_size=config.batch_size,
+            lr=config.lr,
+            seed=config.seed,
+            on_step=bar.update,
+        )
+    bar.close()
+    return {
+        "bits_per_char": windowed_bits_per_char(model, test_blocks.to(device), config.context),
+        "train_bits_per_char": sum(bits[-50:]) / len(bits[-50:]),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "steps": config.steps,
+        "train_seconds": training["seconds"],
+    }
