@@ -52,7 +52,7 @@ from lessons.bench.classifiers import (
 from lessons.bench.diffusion import DiffusionConfig, run_diffusion
 from lessons.bench.distributed import DDPConfig, run_ddp
 from lessons.bench.gan import DCGANConfig, GANConfig, run_dcgan, run_gan
-from lessons.bench.rl import run_dqn
+from lessons.bench.rl import ReinforceConfig, run_dqn, run_reinforce
 from lessons.bench.rnn import AddingConfig, CharConfig, run_adding, run_char
 from lessons.bench.vae import VAEConfig, run_vae
 from lessons.rl import DQNConfig
@@ -172,6 +172,13 @@ DIGITS = Text(
 )
 JUDGE = Text("judge confidence (1,000 samples)", "判别用分类器的平均置信度（1,000 个样本）")
 ENTROPY = Text("class entropy", "类别熵")
+CARTPOLE = Text(
+    "gymnasium CartPole-v1; solved = 100 greedy episodes average ≥ 475 (Gym's standard)",
+    "gymnasium 的 CartPole-v1；100 个贪心回合平均回报 ≥ 475 即算解决（Gym 的标准）",
+)
+GREEDY_MEAN = Metric(
+    Text("mean return, 100 fresh greedy episodes", "100 个新贪心回合的平均回报"), digits=1
+)
 ACCURACY = Metric(Text("test accuracy", "测试准确率"), percent=True, digits=2)
 
 
@@ -325,19 +332,27 @@ MODELS: tuple[ModelSpec, ...] = (
         name="dqn",
         lesson="12-deep-reinforcement-learning",
         title=Text("Double DQN on CartPole-v1", "Double DQN 玩 CartPole-v1"),
-        data=Text(
-            "gymnasium CartPole-v1; solved = 100 greedy episodes average ≥ 475 (Gym's standard)",
-            "gymnasium 的 CartPole-v1；100 个贪心回合平均回报 ≥ 475 即算解决（Gym 的标准）",
-        ),
+        data=CARTPOLE,
         metric="greedy_mean",
-        metric_label=Metric(
-            Text("mean return, 100 fresh greedy episodes", "100 个新贪心回合的平均回报"), digits=1
-        ),
+        metric_label=GREEDY_MEAN,
         goal=Goal(">=", 475, every_seed=True, seconds=60),
         seeds=(0, 1, 2, 3, 4),
         config=DQNConfig,
         run=run_dqn,
         quick={"steps": 300, "learning_starts": 100, "buffer_size": 1000, "hidden": 16},
+    ),
+    ModelSpec(
+        name="reinforce",
+        lesson="12-deep-reinforcement-learning",
+        title=Text("REINFORCE with a baseline on CartPole-v1", "带基线的 REINFORCE 玩 CartPole-v1"),
+        data=CARTPOLE,
+        metric="greedy_mean",
+        metric_label=GREEDY_MEAN,
+        goal=Goal(">=", 475, every_seed=True, seconds=30),
+        seeds=(0, 1, 2, 3, 4),
+        config=ReinforceConfig,
+        run=run_reinforce,
+        quick={"steps": 300, "hidden": 8},
     ),
     ModelSpec(
         name="capsnet",
