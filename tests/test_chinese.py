@@ -43,6 +43,7 @@ TERMS: list[tuple[str, str, list[str], str]] = [
     ("Q-learning", "Q-learning", [r"Q ?学习"], "*"),
     ("action value", "动作价值", [r"Q ?值"], "*"),
     ("batch", "批量", ["批次"], "*"),
+    ("standard error", "标准误差", [r"标准误(?!差)"], "*"),
     ("batch size", "批量大小", ["批大小"], "*"),
     ("batch normalisation", "批量规范化", ["批归一化"], "*"),
     ("layer normalisation", "层规范化", ["层归一化"], "*"),
