@@ -114,11 +114,7 @@ def positional_encoding(T: int, C: int) -> torch.Tensor:
 
 
 class MultiHeadAttention(nn.Module):
-    """``n_head`` attentions side by side, each on its own ``n_embd / n_head`` slice of features.
-
-    Queries come from ``x``; keys and values come from ``context`` (``x`` itself for
-    self-attention, the encoder's output for cross-attention).
-    """
+    """``n_head`` attentions side by side, each on its own ``n_embd / n_head`` slice of features."""
 
     def __init__(self, n_embd: int, n_head: int) -> None:
         super().__init__()
@@ -136,10 +132,9 @@ class MultiHeadAttention(nn.Module):
     def forward(
         self, x: torch.Tensor, context: torch.Tensor | None = None, mask: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Map queries x (B, T, C) and context (B, S, C) to outputs (B, T, C).
+        """Map queries x (B, T, C) and context (B, S, C), by default x, to outputs (B, T, C).
 
-        mask broadcasts to (B, nh, T, S), True where a query may look. Also returns the attention
-        weights (B, nh, T, S), for drawing.
+        mask broadcasts to (B, nh, T, S), True where a query may look. Also returns the weights.
         """
         context = x if context is None else context
         B, T, C = x.shape
@@ -204,11 +199,7 @@ class DecoderBlock(nn.Module):
 
 
 class Transformer(nn.Module):
-    """An encoder-decoder Transformer: source indices (B, S) and target prefix (B, T) to logits.
-
-    The encoder reads the whole source at once; the decoder sees the target up to each position
-    (causal mask) and the encoder's output (cross-attention), and predicts the next symbol.
-    """
+    """An encoder-decoder Transformer: source indices (B, S) and target prefix (B, T) to logits."""
 
     def __init__(
         self,
@@ -239,11 +230,7 @@ class Transformer(nn.Module):
     def forward_with_attention(
         self, src: torch.Tensor, tgt: torch.Tensor
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Like ``forward``, and also return where the decoder looked at the source.
-
-        Maps src (B, S) and tgt (B, T) indices to logits (B, T, V) and a list with, for each
-        decoder block, its cross-attention weights (B, nh, T, S).
-        """
+        """Like ``forward``; also returns each decoder block's cross-attention (B, nh, T, S)."""
         if src.ndim != 2 or tgt.ndim != 2 or src.shape[0] != tgt.shape[0]:
             raise ValueError(
                 f"src and tgt must be (B, S) and (B, T) index tensors, "
@@ -268,11 +255,8 @@ class Transformer(nn.Module):
 
 
 class Seq2SeqLSTM(nn.Module):
-    """An LSTM encoder squeezes the source into its final state; an LSTM decoder starts from it.
-
-    There is no attention: everything the decoder learns about the source must pass through the
-    encoder's final (h, c), two vectors of ``hidden_size`` numbers.
-    """
+    """An LSTM encoder squeezes the source into its final state (h, c); an LSTM decoder starts
+    from it. Without attention, all the decoder learns about the source passes through (h, c)."""
 
     def __init__(
         self, src_vocab: int, tgt_vocab: int, hidden_size: int = 128, embedding_size: int = 32
@@ -308,71 +292,46 @@ class Seq2SeqLSTM(nn.Module):
         return self.head(out)  # (B, T, V)
 
 
-class AttentionLSTM(nn.Module):
-    """An LSTM encoder and decoder with additive attention (Bahdanau et al., 2015) between them.
+class AttentionLSTM(Seq2SeqLSTM):
+    """``Seq2SeqLSTM`` with additive attention from the decoder to every encoder state.
 
-    Before writing each symbol, the decoder scores every encoder state h_s against its own state d
-    with v^T tanh(W d + U h_s), and reads c, the softmax-weighted average of the h_s, along with the
-    previous symbol; it predicts from its new state and c. The decoder starts from zeros, so all it
-    learns about the source comes through attention.
+    Its decoder starts from zeros: all it learns about the source comes through attention.
     """
 
     def __init__(
-        self, src_vocab: int, tgt_vocab: int, hidden_size: int = 64, embedding_size: int = 32
+        self, src_vocab: int, tgt_vocab: int, hidden_size: int = 48, embedding_size: int = 32
     ) -> None:
-        super().__init__()
-        for name, value in [
-            ("src_vocab", src_vocab),
-            ("tgt_vocab", tgt_vocab),
-            ("hidden_size", hidden_size),
-            ("embedding_size", embedding_size),
-        ]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        super().__init__(src_vocab, tgt_vocab, hidden_size, embedding_size)
         H = hidden_size
-        self.src_embed = nn.Embedding(src_vocab, embedding_size)
-        self.tgt_embed = nn.Embedding(tgt_vocab, embedding_size)
-        self.encoder = nn.LSTM(embedding_size, H, batch_first=True)
-        self.W, self.U = nn.Linear(H, H, bias=False), nn.Linear(H, H)  # the score's two inputs
-        self.v = nn.Linear(H, 1, bias=False)  # ... mixed into one number
+        self.W, self.U = nn.Linear(H, H, bias=False), nn.Linear(H, H)  # v^T tanh(W d + U h_s)
+        self.v = nn.Linear(H, 1, bias=False)
         self.decoder = nn.LSTMCell(embedding_size + H, H)  # reads the previous symbol and c
-        self.head = nn.Linear(2 * H, tgt_vocab)
+        self.head = nn.Linear(2 * H, tgt_vocab)  # predicts from [d; c]
 
-    def forward_with_attention(
-        self, src: torch.Tensor, tgt: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Map src (B, S) and tgt (B, T) indices to logits (B, T, V) and weights (B, T, S)."""
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+        """Map src (B, S) and tgt (B, T) indices to next-symbol logits (B, T, V)."""
         if src.ndim != 2 or tgt.ndim != 2 or src.shape[0] != tgt.shape[0]:
             raise ValueError(
                 f"src and tgt must be (B, S) and (B, T) index tensors, "
                 f"got shapes {tuple(src.shape)} and {tuple(tgt.shape)}"
             )
-        states = self.encoder(self.src_embed(src))[0]  # (B, S, H): h_s for every position s
-        keys = self.U(states)  # (B, S, H): U h_s, computed once for all steps
-        padding = src == PAD  # (B, S)
-        read = self.tgt_embed(tgt)  # (B, T, E): the symbols the decoder reads
+        states = self.encoder(self.src_embed(src))[0]  # (B, S, H): h_s at every position s
+        keys = self.U(states)  # (B, S, H): U h_s, the same at every step
+        read = self.tgt_embed(tgt)  # (B, T, E)
         d = c = states.new_zeros(src.shape[0], states.shape[2])  # (B, H): the decoder's state
-        outputs, maps = [], []
-        for t in range(tgt.shape[1]):  # one symbol at a time: each query is the latest d
+        outputs = []
+        for t in range(tgt.shape[1]):  # a loop: each query is the state d just reached
             scores = self.v(torch.tanh(self.W(d).unsqueeze(1) + keys)).squeeze(2)  # (B, S)
-            alpha = torch.softmax(scores.masked_fill(padding, float("-inf")), dim=1)
-            context = (alpha.unsqueeze(1) @ states).squeeze(1)  # (B, H): c
+            alpha = torch.softmax(scores.masked_fill(src == PAD, float("-inf")), dim=1)
+            context = (alpha.unsqueeze(1) @ states).squeeze(1)  # (B, H): c, the weighted average
             d, c = self.decoder(torch.cat([read[:, t], context], dim=1), (d, c))
             outputs.append(torch.cat([d, context], dim=1))
-            maps.append(alpha)
-        return self.head(torch.stack(outputs, dim=1)), torch.stack(maps, dim=1)
-
-    def forward(self, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
-        """Map src (B, S) and tgt (B, T) indices to next-symbol logits (B, T, V)."""
-        return self.forward_with_attention(src, tgt)[0]
+        return self.head(torch.stack(outputs, dim=1))  # (B, T, V)
 
 
 @torch.no_grad()
 def greedy_decode(model: nn.Module, src: torch.Tensor, length: int) -> torch.Tensor:
-    """Translate src (B, S) one symbol at a time, always taking the likeliest: returns (B, length).
-
-    The decoder starts from the start symbol; each step feeds everything written so far back in.
-    """
+    """Translate src (B, S) one symbol at a time, always the likeliest: returns (B, length)."""
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise ValueError(f"length must be a positive integer, got {length!r}")
     was_training = model.training
@@ -396,12 +355,10 @@ def fit_translation(
     seed: int = 0,
     on_step: Callable[[], object] | None = None,
 ) -> list[float]:
-    """Train ``model`` (src (B, S), tgt (B, T)) -> logits (B, T, V) to translate src into tgt.
+    """Train ``model`` (src (B, S), tgt (B, T)) -> logits (B, T, V) by teacher forcing.
 
-    Teacher forcing: the decoder reads the true target shifted right by one (the start symbol
-    first) and learns to predict each next symbol, with cross-entropy. AdamW and a one-cycle
-    schedule up to ``lr``; batches drawn at random with a generator seeded by ``seed``. Calls
-    ``on_step()``, if given, after every step. Returns the training loss at every step.
+    AdamW, one-cycle schedule up to ``lr``, batches drawn with a generator seeded by ``seed``;
+    ``on_step()``, if given, after every step. Returns the training loss of every step.
     """
     for name, value in [("steps", steps), ("batch_size", batch_size)]:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -442,13 +399,7 @@ def exact_match(model: nn.Module, src: torch.Tensor, tgt: torch.Tensor) -> float
 
 
 class GPT(nn.Module):
-    """A decoder-only Transformer on characters: indices (B, T) to next-character logits (B, T, V).
-
-    Each character's learned vector plus a learned vector for its position (Radford et al., 2018),
-    then ``n_layer`` of our ``EncoderBlock`` given a causal mask, so that position t reads positions
-    0..t only; a final layer norm, and a linear layer to one logit per character of the vocabulary.
-    It reads at most ``context`` characters at a time.
-    """
+    """A decoder-only Transformer: character indices (B, T), T <= context, to logits (B, T, V)."""
 
     def __init__(
         self,
@@ -471,12 +422,8 @@ class GPT(nn.Module):
         self.register_buffer("mask", causal_mask(context), persistent=False)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        """Map character indices (B, T), with T at most ``context``, to logits (B, T, V)."""
         if idx.ndim != 2 or not 1 <= idx.shape[1] <= self.context:
-            raise ValueError(
-                f"idx must have shape (B, T) with 1 <= T <= context ({self.context}), "
-                f"got {tuple(idx.shape)}"
-            )
+            raise ValueError(f"idx must be (B, T) with T <= {self.context}, got {tuple(idx.shape)}")
         T = idx.shape[1]
         x = self.token_embed(idx) + self.position_embed.weight[:T]  # (B, T, C): what and where
         for block in self.blocks:
