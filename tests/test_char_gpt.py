@@ -183,3 +183,16 @@ def test_run_attention_seq2seq_returns_its_keys():
     metrics = run_attention_seq2seq(config)
     assert sorted(metrics) == ["exact_match", "final_loss", "steps", "train_seconds"]
     assert 0.0 <= metrics["exact_match"] <= 1.0 and metrics["steps"] == 3
+
+
+def test_char_gpt_config_makes_command_line_options():
+    import argparse
+
+    from lessons.config import add_config_options, config_from_options, field_docs
+
+    parser = argparse.ArgumentParser()
+    add_config_options(parser, CharGPTConfig)
+    config = config_from_options(CharGPTConfig, parser.parse_args(["--no-bf16", "--steps", "9"]))
+    assert (config.bf16, config.steps, config.context) == (False, 9, CharGPTConfig().context)
+    docs = field_docs(CharGPTConfig)
+    assert all(docs.get(f) for f in ("steps", "context", "n_embd", "bf16", "seed", "device"))
