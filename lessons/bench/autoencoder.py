@@ -4,10 +4,13 @@ results page."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from lessons.autoencoder import Autoencoder
 from lessons.config import RunConfig, check_budget, check_positive, check_widths
@@ -53,6 +56,41 @@ def pca_test_mse(X_train: torch.Tensor, X_test: torch.Tensor, k: int) -> float:
     return F.mse_loss(rebuilt, X_test).item()
 
 
+def squared_error(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return F.mse_loss(model(x), x)  # the plain autoencoder: the target is the input itself
+
+
+def train_autoencoder(
+    model: nn.Module,
+    X_train: torch.Tensor,
+    loss_of: Callable[[nn.Module, torch.Tensor], torch.Tensor],
+    config: Any,
+    *,
+    name: str,
+    progress: bool,
+) -> None:
+    """Lesson 10's loop for the autoencoder and the VAE (``config`` gives epochs, lr, batch_size,
+    weight_decay and seed): AdamW, one-cycle schedule, reshuffled batches; ``loss_of(model, x)``."""
+    n = X_train.shape[0]
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=config.epochs * math.ceil(n / config.batch_size)
+    )
+    generator = torch.Generator().manual_seed(config.seed)
+    model.train()
+    for _ in progress_bar(range(config.epochs), desc=name, unit="epoch", enabled=progress):
+        order = torch.randperm(n, generator=generator).to(X_train.device)
+        for start in range(0, n, config.batch_size):
+            loss = loss_of(model, X_train[order[start : start + config.batch_size]])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+    model.eval()
+
+
 def run_autoencoder(config: AutoencoderConfig, *, progress: bool = False) -> dict[str, float]:
     """Train the autoencoder on the digits at ``config``'s budget; return its metrics.
 
@@ -71,26 +109,7 @@ def run_autoencoder(config: AutoencoderConfig, *, progress: bool = False) -> dic
     split = load_digits_split()
     X_train, X_test = split.X_train.to(device), split.X_test.to(device)
     model = Autoencoder(hidden=config.hidden, code_size=config.code_size).to(device)
-    n = X_train.shape[0]
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-    )
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=config.epochs * math.ceil(n / config.batch_size)
-    )
-    generator = torch.Generator().manual_seed(config.seed)
-    epochs = range(config.epochs)
-    for _ in progress_bar(epochs, desc="autoencoder", unit="epoch", enabled=progress):
-        model.train()
-        order = torch.randperm(n, generator=generator).to(device)
-        for start in range(0, n, config.batch_size):
-            x = X_train[order[start : start + config.batch_size]]  # (B, 64)
-            loss = F.mse_loss(model(x), x)  # the target is the input itself
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-    model.eval()
+    train_autoencoder(model, X_train, squared_error, config, name="autoencoder", progress=progress)
     with torch.no_grad():
         test_mse = F.mse_loss(model(X_test), X_test).item()
         train_mse = F.mse_loss(model(X_train), X_train).item()

@@ -9,17 +9,15 @@ mean and covariance of its training codes): the comparison lesson 10 makes at a 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
 from lessons.autoencoder import VAE, Autoencoder, vae_loss
+from lessons.bench.autoencoder import squared_error, train_autoencoder
 from lessons.config import (
     RunConfig,
     check_at_least_zero,
@@ -70,36 +68,6 @@ class VAEConfig(RunConfig):
             )
 
 
-def _train(
-    model: nn.Module,
-    X_train: torch.Tensor,
-    loss_of: Callable[[nn.Module, torch.Tensor], torch.Tensor],
-    config: VAEConfig,
-    *,
-    name: str,
-    progress: bool,
-) -> None:
-    """Lesson 10's loop: AdamW, one-cycle schedule, reshuffled batches; ``loss_of(model, x)``."""
-    n = X_train.shape[0]
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-    )
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=config.epochs * math.ceil(n / config.batch_size)
-    )
-    generator = torch.Generator().manual_seed(config.seed)
-    model.train()
-    for _ in tqdm(range(config.epochs), desc=name, unit="epoch", disable=not progress, leave=False):
-        order = torch.randperm(n, generator=generator).to(X_train.device)
-        for start in range(0, n, config.batch_size):
-            loss = loss_of(model, X_train[order[start : start + config.batch_size]])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-    model.eval()
-
-
 def _negative_elbo(variance: float) -> Callable[[nn.Module, torch.Tensor], torch.Tensor]:
     def loss_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         x_hat, mean, log_var = model(x)  # one code drawn per image
@@ -107,10 +75,6 @@ def _negative_elbo(variance: float) -> Callable[[nn.Module, torch.Tensor], torch
         return reconstruction + kl
 
     return loss_of
-
-
-def _squared_error(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    return F.mse_loss(model(x), x)  # the plain autoencoder: the target is the input itself
 
 
 def _synchronize(device: torch.device) -> None:
@@ -139,7 +103,9 @@ def run_vae(config: VAEConfig, *, progress: bool = False) -> dict[str, float]:
     X_train = split.X_train.to(device)
     model = VAE(hidden=config.hidden, code_size=config.code_size).to(device)
     began = time.perf_counter()
-    _train(model, X_train, _negative_elbo(config.variance), config, name="VAE", progress=progress)
+    train_autoencoder(
+        model, X_train, _negative_elbo(config.variance), config, name="VAE", progress=progress
+    )
     _synchronize(device)
     train_seconds = time.perf_counter() - began
 
@@ -166,7 +132,9 @@ def run_vae(config: VAEConfig, *, progress: bool = False) -> dict[str, float]:
     if config.compare_autoencoder:
         seed_everything(config.seed)
         plain = Autoencoder(hidden=config.hidden, code_size=config.code_size).to(device)
-        _train(plain, X_train, _squared_error, config, name="autoencoder", progress=progress)
+        train_autoencoder(
+            plain, X_train, squared_error, config, name="autoencoder", progress=progress
+        )
         with torch.no_grad():
             codes = plain.encode(X_train)  # (1437, code_size)
             covariance = torch.atleast_2d(torch.cov(codes.T))  # (code_size, code_size)
