@@ -38,7 +38,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lessons.bench.attention import TransformerConfig, run_transformer
+from lessons.bench.attention import (
+    CharGPTConfig,
+    TransformerConfig,
+    run_char_gpt,
+    run_transformer,
+)
 from lessons.bench.autoencoder import AutoencoderConfig, run_autoencoder
 from lessons.bench.capsules import CapsNetConfig, run_capsnet
 from lessons.bench.classifiers import (
@@ -52,6 +57,7 @@ from lessons.bench.classifiers import (
 from lessons.bench.diffusion import DiffusionConfig, run_diffusion
 from lessons.bench.distributed import DDPConfig, run_ddp
 from lessons.bench.gan import DCGANConfig, GANConfig, run_dcgan, run_gan
+from lessons.bench.overlap import OverlapConfig, run_overlap
 from lessons.bench.rl import ReinforceConfig, run_dqn, run_reinforce
 from lessons.bench.rnn import AddingConfig, CharConfig, run_adding, run_char
 from lessons.bench.vae import VAEConfig, run_vae
@@ -376,6 +382,50 @@ MODELS: tuple[ModelSpec, ...] = (
         ),
     ),
     ModelSpec(
+        name="overlap",
+        lesson="13-capsule-networks",
+        title=Text(
+            "Capsule network against CNN, two overlapping digits",
+            "胶囊网络对卷积网络：两个重叠的数字",
+        ),
+        data=Text(
+            "pairs of 8×8 digits of two classes, each moved up to 1 pixel, overlaid; training "
+            "pairs from training digits, test pairs from test digits",
+            "两个不同类别的 8×8 数字各移动至多 1 像素后叠加；"
+            "训练对取自训练集数字，测试对取自测试集数字",
+        ),
+        metric="capsnet_both",
+        metric_label=Metric(
+            Text(
+                "test pairs with both digits named, CapsNet",
+                "测试对中两个数字都认对的比例（胶囊网络）",
+            ),
+            percent=True,
+            digits=1,
+        ),
+        goal=Goal(">=", 0.65, seconds=120),
+        also=(
+            (
+                "cnn_both",
+                Text("CNN, share of test pairs with both named", "卷积网络两个数字都认对的比例"),
+                Goal(">=", 0.65),
+            ),
+        ),
+        seeds=(0, 1, 2),
+        config=OverlapConfig,
+        run=run_overlap,
+        quick={"epochs": 1, "pair_epochs": 1, "n_pairs": 64, "test_pairs": 64},
+        reference=Text(
+            "Sabour, Frosst & Hinton (2017), MultiMNIST (two overlaid MNIST digits of different "
+            "classes on a 36×36 canvas): their abstract reports the capsule network "
+            "considerably better than a convolutional net at recognizing highly overlapping "
+            "digits. Not the same data: far larger images, pairs and networks.",
+            "Sabour、Frosst 与 Hinton（2017），MultiMNIST（两个不同类别的 MNIST 数字叠在 36×36 画布"
+            "上）：其摘要称，识别高度重叠的数字时，胶囊网络明显优于卷积网络。"
+            "数据不同：图像、数据对与网络都大得多。",
+        ),
+    ),
+    ModelSpec(
         name="transformer",
         lesson="14-attention-transformers",
         title=Text("Transformer, written dates to ISO dates", "Transformer：文字日期译成 ISO 日期"),
@@ -392,6 +442,22 @@ MODELS: tuple[ModelSpec, ...] = (
         config=TransformerConfig,
         run=run_transformer,
         quick={"steps": 3, "n_embd": 16, "n_head": 2, "n_train": 256, "batch_size": 16},
+    ),
+    ModelSpec(
+        name="char-gpt",
+        lesson="14-attention-transformers",
+        title=Text("Character-level GPT", "字符级 GPT"),
+        data=Text(
+            "lesson 9's text: 830 KB of Python's docstrings; every 10th block held out",
+            "第 9 课的文本：830 KB 的 Python 文档字符串；每 10 个文本块留出 1 块",
+        ),
+        metric="bits_per_char",
+        metric_label=Metric(Text("held-out bits per character", "留出文本每字符比特数"), digits=3),
+        goal=Goal("<=", 1.88, seconds=120),
+        seeds=(0, 1, 2),
+        config=CharGPTConfig,
+        run=run_char_gpt,
+        quick={"steps": 3, "n_embd": 16, "n_head": 2, "n_layer": 1, "context": 16, "batch_size": 4},
     ),
     ModelSpec(
         name="ddp",
