@@ -228,7 +228,7 @@ class DQNConfig(RunConfig):
     """Steps sampled from the replay buffer per update."""
     buffer_size: int = 100_000
     """Steps the replay buffer holds; the oldest is overwritten first."""
-    hidden: int = 256
+    hidden: int = 128
     """Units in each of the Q-network's two hidden layers."""
     learning_starts: int = 1_000
     """Steps of random play stored before the first update."""
@@ -250,7 +250,7 @@ class DQNConfig(RunConfig):
     """Double DQN targets (choose with the online network, evaluate with the target one)."""
     solve_return: float = 475.0
     """Solved when ``eval_episodes`` greedy episodes average at least this (CartPole-v1's 475)."""
-    solve_window: int = 20
+    solve_window: int = 5
     """The greedy test is tried once the last this-many training episodes average solve_return."""
     eval_episodes: int = 100
     """Greedy episodes (no exploration) of the solve test; Gym's standard is 100."""

@@ -183,9 +183,11 @@ def test_full_run_reports_plain_floats_and_is_repeatable():
 
 
 def test_full_run_stops_when_the_greedy_test_passes():
-    """A bar an untrained policy passes: the run stops at the first test, after 20 episodes."""
-    result = run_reinforce(ReinforceConfig(steps=10_000, solve_return=1.0, seed=0))
-    assert result["solved"] == 1.0 and result["episodes"] == 20
+    """A bar an untrained policy passes: the run stops at the first test, after solve_window
+    episodes."""
+    config = ReinforceConfig(steps=10_000, solve_return=1.0, seed=0)
+    result = run_reinforce(config)
+    assert result["solved"] == 1.0 and result["episodes"] == config.solve_window == 5
     assert result["steps_to_solve"] == result["steps"]
 
 

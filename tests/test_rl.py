@@ -203,7 +203,12 @@ def test_greedy_returns_plays_each_episode_as_if_alone():
 def test_training_returns_alone_do_not_count_as_solved():
     """Random play averages about 22 >= 15, but the untrained greedy policy does not: not solved."""
     config = DQNConfig(
-        steps=2_000, learning_starts=2_000, solve_return=15.0, hidden=16, buffer_size=2_000
+        steps=2_000,
+        learning_starts=2_000,
+        solve_return=15.0,
+        solve_window=20,
+        hidden=16,
+        buffer_size=2_000,
     )
     seed_everything(0)
     out = train_dqn(config)

@@ -47,7 +47,7 @@ def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
 
     Returns plain floats: ``solved`` (1.0 or 0.0), ``steps_to_solve`` (environment steps when
     solved; 0.0 if not), ``steps`` (environment steps taken), ``episodes`` (training episodes),
-    ``last20_mean`` (mean return of the last ``solve_window`` training episodes, exploration
+    ``last20_mean`` (mean return of the last 20 training episodes, exploration
     included), ``greedy_mean`` (mean return of the fresh greedy episodes), ``seconds``
     (training time), and ``value_estimate`` and ``value_observed``: the final network's mean
     max_a Q(s, a) over the states of 10 fresh greedy episodes, and the mean discounted return
@@ -61,7 +61,7 @@ def run_dqn(config: DQNConfig, *, progress: bool = False) -> dict[str, float]:
     with stopwatch() as training:
         out = train_dqn(config, progress=progress)
     returns = out["returns"]
-    last = returns[-config.solve_window :]
+    last = returns[-20:]
     fresh = greedy_returns(out["online"], config.eval_episodes, seed=config.seed + 2 * 10**6)
     estimate, observed = value_estimates(out["online"], config.gamma, seed=config.seed + 3 * 10**6)
     return {
@@ -94,7 +94,7 @@ class ReinforceConfig(RunConfig):
     """Fraction of the way the baseline moves towards each episode's mean return-to-go."""
     solve_return: float = 475.0
     """Solved when ``eval_episodes`` greedy episodes average at least this (CartPole-v1's 475)."""
-    solve_window: int = 20
+    solve_window: int = 5
     """The greedy test is tried once the last this-many training episodes average solve_return."""
     eval_episodes: int = 100
     """Greedy episodes (most probable action) of the solve test; Gym's standard is 100."""
@@ -141,7 +141,7 @@ def run_reinforce(config: ReinforceConfig, *, progress: bool = False) -> dict[st
     ``eval_episodes`` fresh episodes with the final policy, greedily and sampling.
 
     Returns plain floats: ``solved``, ``steps_to_solve`` (0.0 if not solved), ``steps``,
-    ``episodes``, ``last20_mean`` (last ``solve_window`` training returns, actions sampled),
+    ``episodes``, ``last20_mean`` (last 20 training returns, actions sampled),
     ``greedy_mean`` and ``sampled_mean`` (the fresh episodes) and ``seconds`` (training time).
     """
     if not isinstance(config, ReinforceConfig):
@@ -187,7 +187,7 @@ def run_reinforce(config: ReinforceConfig, *, progress: bool = False) -> dict[st
         "steps_to_solve": float(state["solved_at"] or 0),
         "steps": float(history["episode_ends"][-1]),
         "episodes": float(len(returns)),
-        "last20_mean": float(np.mean(returns[-config.solve_window :])),
+        "last20_mean": float(np.mean(returns[-20:])),
         "greedy_mean": float(greedy.mean()),
         "sampled_mean": float(sampled.mean()),
         "seconds": training["seconds"],
