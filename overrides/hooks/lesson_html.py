@@ -239,8 +239,15 @@ def math_near_top(html: str) -> bool:
     return bool(_MATH.search(" ".join(text.split())[:FIRST_SCREENS]))
 
 
+def has_math(html: str) -> bool:
+    """True if ``html`` has math anywhere, or is the print edition (filled with lessons later)."""
+    text = html_lib.unescape(_TAGS.sub("", html))
+    return bool(_MATH.search(text)) or 'id="print-edition"' in html
+
+
 def on_page_content(html: str, page, config, files) -> str:
     page.meta["math_near_top"] = math_near_top(html)
+    page.meta["has_math"] = has_math(html)  # overrides/main.html loads KaTeX only then
     if not is_lesson(page):
         return html
     html = _STYLE.sub("", html)

@@ -9,8 +9,13 @@
   sitemap.xml that is not there. They are pointed at the roots; the visible menu keeps page links.
 - The i18n plugin writes one sitemap (with every language's pages) at the root; Material's language
   switch looks up the current page in ``<language>/sitemap.xml``, so it is served there too.
+- It also writes one search index with both languages' pages (1.8 MB). A reader searches in the
+  page's language, so the index is split: English pages at ``search/search_index.json``, Chinese
+  at ``zh/search/search_index.json``; overrides/main.html asks for the page's own, and only once
+  the reader goes to search.
 """
 
+import json
 import os
 import re
 from pathlib import Path
@@ -43,3 +48,20 @@ def on_post_build(config) -> None:
         for folder in site.iterdir():
             if folder.is_dir() and (folder / "index.html").exists() and folder.name == "zh":
                 (folder / "sitemap.xml").write_bytes(sitemap.read_bytes())
+    split_search_index(site)
+
+
+def split_search_index(site: Path, other: str = "zh") -> None:
+    """One search index per language, each with the same settings as the two-language one."""
+    index = site / "search" / "search_index.json"
+    if not (index.exists() and (site / other / "index.html").exists()):
+        return
+    both = json.loads(index.read_text(encoding="utf-8"))
+    theirs = [doc for doc in both["docs"] if doc["location"].startswith(f"{other}/")]
+    if not theirs:
+        return  # already split
+    ours = [doc for doc in both["docs"] if not doc["location"].startswith(f"{other}/")]
+    for path, docs in ((index, ours), (site / other / "search" / "search_index.json", theirs)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({**both, "docs": docs}, ensure_ascii=False, separators=(",", ":"))
+        path.write_text(text, encoding="utf-8")

@@ -157,6 +157,44 @@ def test_search_finds_the_right_lesson(lang, query, expected, base_url, open_pag
     assert visit.console_errors == []
 
 
+# A page loads only what it needs: the search index (1.8 MB for both languages) waited for no one
+# and came with every page, and so did KaTeX. Now the index comes when the reader goes to search,
+# one language's at a time, and KaTeX only on pages with math.
+@pytest.mark.parametrize(
+    ("start", "key", "query", "expected"),
+    [
+        ("setup/", "/", "backpropagation", "lessons/06-backpropagation/"),
+        ("zh/glossary/", "s", "反向传播", "zh/lessons/06-backpropagation/"),
+    ],
+)
+def test_search_index_comes_on_search(start, key, query, expected, base_url, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.removeprefix(base_url)))
+    try:
+        page.goto(base_url + start, wait_until="networkidle")
+        page.wait_for_timeout(500)
+        assert not [u for u in asked if "search_index" in u], "the index came before any search"
+        assert not [u for u in asked if "katex" in u], "KaTeX came to a page without math"
+        page.keyboard.press(key)  # Material's shortcuts to the search box
+        page.keyboard.type(query)
+        results = page.locator(".md-search-result__item a")
+        results.first.wait_for(timeout=15000)
+        hrefs = results.evaluate_all("links => links.map(a => a.href)")
+        assert any(h.removeprefix(base_url).startswith(expected) for h in hrefs[:5]), hrefs[:5]
+        own = ("zh/" if start.startswith("zh/") else "") + "search/search_index.json"
+        assert [u for u in asked if "search_index" in u] == [own]
+    finally:
+        context.close()
+
+
+def test_math_pages_load_katex(base_url: str, open_page):
+    page, visit = open_page(base_url + "zh/lessons/03-linear-regression/")
+    assert page.locator("article .katex").count() > 0
+    assert visit.console_errors == []
+
+
 # The sum of layout shifts while a lesson loads on a phone-sized screen, as Lighthouse's cumulative
 # layout shift measures it. Chinese lesson 3 scored 0.24 here (Lighthouse performance 0.85): its
 # first screen was laid out with fallback fonts and moved when KaTeX's fonts arrived. The theme now
