@@ -49,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.config import check_int_argument
 from lessons.translation import (
     BOS,
     PAD,
@@ -93,8 +94,7 @@ def attention(
 
 def causal_mask(T: int) -> torch.Tensor:
     """A (T, T) boolean mask, True on and below the diagonal: position t sees positions 0..t."""
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"T must be a positive integer, got {T!r}")
+    check_int_argument("T", T)
     return torch.ones(T, T, dtype=torch.bool).tril()
 
 
@@ -104,7 +104,7 @@ def positional_encoding(T: int, C: int) -> torch.Tensor:
     PE[t, 2i] = sin(t / 10000^(2i/C)) and PE[t, 2i+1] = cos(t / 10000^(2i/C)); C must be even.
     """
     if isinstance(C, bool) or not isinstance(C, int) or C < 2 or C % 2:
-        raise ValueError(f"C must be a positive even integer, got {C!r}")
+        raise ValueError(f"C must be an even integer ≥ 2, got {C!r}")
     t = torch.arange(T, dtype=torch.float32).unsqueeze(1)  # (T, 1)
     frequencies = 10_000 ** (-torch.arange(0, C, 2, dtype=torch.float32) / C)  # (C/2,)
     pe = torch.zeros(T, C)
@@ -118,8 +118,7 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, n_embd: int, n_head: int) -> None:
         super().__init__()
-        if isinstance(n_head, bool) or not isinstance(n_head, int) or n_head < 1:
-            raise ValueError(f"n_head must be a positive integer, got {n_head!r}")
+        check_int_argument("n_head", n_head)
         if isinstance(n_embd, bool) or not isinstance(n_embd, int) or n_embd < 1 or n_embd % n_head:
             raise ValueError(
                 f"n_embd must be a positive multiple of n_head ({n_head}), got {n_embd!r}"
@@ -216,8 +215,7 @@ class Transformer(nn.Module):
             ("tgt_vocab", tgt_vocab),
             ("n_layer", n_layer),
         ]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int_argument(name, value)
         self.src_embed = nn.Embedding(src_vocab, n_embd)
         self.tgt_embed = nn.Embedding(tgt_vocab, n_embd)
         self.register_buffer("pe", positional_encoding(max_len, n_embd), persistent=False)
@@ -268,8 +266,7 @@ class Seq2SeqLSTM(nn.Module):
             ("hidden_size", hidden_size),
             ("embedding_size", embedding_size),
         ]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int_argument(name, value)
         self.src_embed = nn.Embedding(src_vocab, embedding_size)
         self.tgt_embed = nn.Embedding(tgt_vocab, embedding_size)
         self.encoder = nn.LSTM(embedding_size, hidden_size, batch_first=True)
@@ -332,8 +329,7 @@ class AttentionLSTM(Seq2SeqLSTM):
 @torch.no_grad()
 def greedy_decode(model: nn.Module, src: torch.Tensor, length: int) -> torch.Tensor:
     """Translate src (B, S) one symbol at a time, always the likeliest: returns (B, length)."""
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"length must be a positive integer, got {length!r}")
+    check_int_argument("length", length)
     was_training = model.training
     model.eval()
     out = torch.full((src.shape[0], 1), BOS, dtype=torch.long, device=src.device)  # (B, 1)
@@ -361,8 +357,7 @@ def fit_translation(
     ``on_step()``, if given, after every step. Returns the training loss of every step.
     """
     for name, value in [("steps", steps), ("batch_size", batch_size)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_int_argument(name, value)
     if src.shape[0] != tgt.shape[0]:
         raise ValueError(
             f"src and tgt must have the same number of rows, got {len(src)}, {len(tgt)}"
@@ -411,8 +406,7 @@ class GPT(nn.Module):
     ) -> None:
         super().__init__()
         for name, value in [("vocab_size", vocab_size), ("context", context), ("n_layer", n_layer)]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int_argument(name, value)
         self.context = context
         self.token_embed = nn.Embedding(vocab_size, n_embd)  # what: one vector per character
         self.position_embed = nn.Embedding(context, n_embd)  # where: one vector per position
@@ -453,8 +447,7 @@ def fit_language_model(
     the training loss of every step, in bits per character.
     """
     for name, value in [("steps", steps), ("length", length), ("batch_size", batch_size)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_int_argument(name, value)
     if schedule not in ("one-cycle", "constant"):
         raise ValueError(f"schedule must be 'one-cycle' or 'constant', got {schedule!r}")
     if train_ids.ndim != 1 or len(train_ids) <= length:
@@ -500,8 +493,7 @@ def windowed_bits_per_char(model: nn.Module, blocks: torch.Tensor, context: int)
     by half a window, and each scores only the characters the window before it left unscored, so
     every prediction sees at least ``context // 2`` characters or the whole block so far.
     """
-    if isinstance(context, bool) or not isinstance(context, int) or context < 2:
-        raise ValueError(f"context must be an integer of at least 2, got {context!r}")
+    check_int_argument("context", context, least=2)
     if blocks.ndim != 2 or blocks.shape[1] < 2:
         raise ValueError(f"blocks must have shape (n, L) with L >= 2, got {tuple(blocks.shape)}")
     was_training = model.training

@@ -19,7 +19,7 @@ True
 >>> Autoencoder(code_size=0)
 Traceback (most recent call last):
 ...
-ValueError: code_size must be a positive integer, got 0
+ValueError: code_size must be an integer ≥ 1, got 0
 >>> model.decode(torch.zeros(5, 3))
 Traceback (most recent call last):
 ...
@@ -53,6 +53,7 @@ from torch import nn
 from lessons.config import (
     check_int_argument,
     check_layer_widths,
+    check_positive_argument,
 )
 
 TAUGHT_IN = {
@@ -70,7 +71,7 @@ def check_autoencoder_arguments(in_features: int, hidden: Sequence[int], code_si
     >>> check_autoencoder_arguments(64, (256, 0), 2)
     Traceback (most recent call last):
     ...
-    ValueError: hidden must be a sequence of positive integers (layer widths), got (256, 0)
+    ValueError: hidden must be a sequence of integers ≥ 1, got (256, 0)
     """
     check_int_argument("in_features", in_features)
     check_layer_widths("hidden", hidden)
@@ -153,8 +154,7 @@ def check_vae_loss_arguments(
             f"mean must have shape ({x.shape[0]}, code_size), one row per image, "
             f"got {tuple(mean.shape)}"
         )
-    if isinstance(variance, bool) or not isinstance(variance, int | float) or not variance > 0:
-        raise ValueError(f"variance must be a number > 0, got {variance!r}")
+    check_positive_argument("variance", variance)
 
 
 class VAE(Autoencoder):

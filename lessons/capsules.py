@@ -36,7 +36,7 @@ ValueError: x must have shape (B, 1, 8, 8), got (5, 64)
 >>> DigitCapsules(iterations=0)
 Traceback (most recent call last):
 ...
-ValueError: iterations must be an integer of at least 1, got 0
+ValueError: iterations must be an integer ≥ 1, got 0
 >>> pairs, y, parts = overlap_pairs(torch.rand(6, 1, 8, 8), torch.arange(6), 4)
 >>> tuple(pairs.shape), tuple(y.shape), tuple(parts.shape)
 ((4, 1, 8, 8), (4, 2), (4, 2, 1, 8, 8))
@@ -55,6 +55,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from lessons.cnn import shift_images
+from lessons.config import check_int_argument as check_int  # the name lesson 13's page uses
+from lessons.runtime import check_seed
 
 TAUGHT_IN = {
     "squash": "13-capsule-networks",
@@ -67,12 +69,6 @@ TAUGHT_IN = {
     "fit_capsnet": "13-capsule-networks",
     "capsule_pair_loss": "13-capsule-networks",
 }
-
-
-def check_int(name: str, value: object, least: int) -> None:
-    """Raise ValueError unless ``value`` is an int (not a bool) of at least ``least``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
 
 
 def squash(s: torch.Tensor, dim: int = -1, eps: float = 1e-8) -> torch.Tensor:
@@ -341,7 +337,7 @@ def check_pair_arguments(
     check_int("max_shift", max_shift, 0)
     if max_shift >= side:
         raise ValueError(f"max_shift must be smaller than the image side {side}, got {max_shift}")
-    check_int("seed", seed, 0)
+    check_seed(seed)
 
 
 def overlap_pairs(

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.config import check_int_argument, check_layer_widths
+
 TAUGHT_IN = {"CNN": "08-convolutional-networks"}
 
 
@@ -43,23 +45,11 @@ def check_cnn_arguments(
     ...
     ValueError: image_size must be divisible by 2**4 for 5 blocks of channels, got 8
     """
-    for name, value, least in [
-        ("in_channels", in_channels, 1),
-        ("image_size", image_size, 1),
-        ("hidden", hidden, 1),
-        ("n_classes", n_classes, 2),
-    ]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
-    if (
-        isinstance(channels, str | bytes)
-        or not isinstance(channels, Sequence)
-        or len(channels) == 0
-        or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in channels)
-    ):
-        raise ValueError(
-            f"channels must be a non-empty sequence of positive integers, got {channels!r}"
-        )
+    check_int_argument("in_channels", in_channels)
+    check_int_argument("image_size", image_size)
+    check_int_argument("hidden", hidden)
+    check_int_argument("n_classes", n_classes, least=2)
+    check_layer_widths("channels", channels, nonempty=True)
     if image_size % 2 ** (len(channels) - 1) != 0:  # each block after the first halves it
         raise ValueError(
             f"image_size must be divisible by 2**{len(channels) - 1} for {len(channels)} "

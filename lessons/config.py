@@ -18,7 +18,7 @@ into an ``argparse`` option typed from its annotation, with that docstring as it
 >>> CNNConfig(epochs=0)  # configs check themselves with check_budget
 Traceback (most recent call last):
 ...
-ValueError: epochs must be ≥ 1, got 0
+ValueError: epochs must be an integer ≥ 1, got 0
 """
 
 from __future__ import annotations
@@ -152,6 +152,81 @@ def _fail(name: str, accepted: str, value: Any) -> None:
     raise ValueError(f"{name} must be {accepted}, got {value!r}")
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# One wording per rule. Each helper checks one named value (an argument, or a config's field) and
+# raises ValueError("<name> must be <what it accepts>, got <value>"); configs call the field
+# versions further down, which use these.
+
+
+def check_int_argument(name: str, value: Any, least: int = 1) -> None:
+    """Check that ``value`` is an integer ≥ ``least`` (``True`` and ``2.0`` are refused).
+
+    >>> check_int_argument("n_classes", 1, least=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_classes must be an integer ≥ 2, got 1
+    """
+    if not _is_int(value) or value < least:
+        _fail(name, f"an integer ≥ {least}", value)
+
+
+def check_positive_argument(name: str, value: Any) -> None:
+    """Check that ``value`` is a number > 0, int or float (a learning rate, a variance).
+
+    >>> check_positive_argument("lr", 0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a number > 0, got 0.0
+    """
+    if not _is_number(value) or not value > 0:
+        _fail(name, "a number > 0", value)
+
+
+def check_nonnegative_argument(name: str, value: Any) -> None:
+    """Check that ``value`` is a number ≥ 0, int or float (a weight decay, a loss weight)."""
+    if not _is_number(value) or not value >= 0:
+        _fail(name, "a number ≥ 0", value)
+
+
+def check_fraction_argument(name: str, value: Any, *, closed: bool = False) -> None:
+    """Check that ``value`` is a number in [0, 1), or in [0, 1] if ``closed``.
+
+    >>> check_fraction_argument("dropout", 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout must be a number in [0, 1), got 1.0
+    """
+    if not _is_number(value) or not (0 <= value <= 1 if closed else 0 <= value < 1):
+        _fail(name, "a number in [0, 1]" if closed else "a number in [0, 1)", value)
+
+
+def check_layer_widths(name: str, value: Any, *, nonempty: bool = False) -> None:
+    """Check that ``value`` is a sequence of integers ≥ 1 (a model's layer widths).
+
+    An empty sequence is allowed (no hidden layer) unless ``nonempty``.
+
+    >>> check_layer_widths("hidden", (256, 0))
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden must be a sequence of integers ≥ 1, got (256, 0)
+    """
+    if (
+        isinstance(value, str | bytes)
+        or not isinstance(value, typing.Sequence)
+        or not all(_is_int(h) and h >= 1 for h in value)
+        or (nonempty and not value)
+    ):
+        accepted = "a non-empty sequence" if nonempty else "a sequence"
+        _fail(name, f"{accepted} of integers ≥ 1", value)
+
+
 def check_budget(config: Any) -> None:
     """Check the fields every config has: the budget (``epochs`` or ``steps``), seed and device.
 
@@ -159,8 +234,7 @@ def check_budget(config: Any) -> None:
     ``__post_init__``, so an invalid config cannot be built.
     """
     for name, value in budget_of(config).items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            _fail(name, "≥ 1", value)
+        check_int_argument(name, value)
     check_seed(getattr(config, "seed", 0))
     check_device_name(getattr(config, "device", "cpu"))
 
@@ -174,59 +248,30 @@ def _wants_int(config: Any, name: str) -> bool:
 def check_positive(config: Any, *names: str) -> None:
     """Check that each named field of ``config`` is a number > 0 (an ``int`` field: an int ≥ 1)."""
     for name in names:
-        value, whole = getattr(config, name), _wants_int(config, name)
-        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
-            _fail(name, "an integer ≥ 1" if whole else "a number > 0", value)
-        if not value > 0:
-            _fail(name, "≥ 1" if whole else "> 0", value)
-
-
-def check_fraction(config: Any, *names: str) -> None:
-    """Check that each named field of ``config`` is a number in [0, 1)."""
-    for name in names:
         value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-            _fail(name, "in [0, 1)", value)
+        if _wants_int(config, name):
+            check_int_argument(name, value)
+        else:
+            check_positive_argument(name, value)
 
 
 def check_at_least_zero(config: Any, *names: str) -> None:
     """Check that each named field of ``config`` is a number ≥ 0 (an ``int`` field: an int)."""
     for name in names:
-        value, whole = getattr(config, name), _wants_int(config, name)
-        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
-            _fail(name, "an integer ≥ 0" if whole else "a number ≥ 0", value)
-        if not value >= 0:
-            _fail(name, "≥ 0", value)
+        value = getattr(config, name)
+        if _wants_int(config, name):
+            check_int_argument(name, value, least=0)
+        else:
+            check_nonnegative_argument(name, value)
+
+
+def check_fraction(config: Any, *names: str, closed: bool = False) -> None:
+    """Check that each named field of ``config`` is a number in [0, 1) (in [0, 1] if ``closed``)."""
+    for name in names:
+        check_fraction_argument(name, getattr(config, name), closed=closed)
 
 
 def check_widths(config: Any, *names: str) -> None:
-    """Check that each named field of ``config`` is a tuple of positive integers (layer widths)."""
+    """Check that each named field of ``config`` is a sequence of integers ≥ 1 (layer widths)."""
     for name in names:
-        value = getattr(config, name)
-        if not isinstance(value, tuple) or not all(
-            isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in value
-        ):
-            _fail(name, "a tuple of positive integers", value)
-
-
-def check_int_argument(name: str, value: Any, least: int = 1) -> None:
-    """Check that the argument ``name`` is an int ≥ ``least``, for the models' constructors.
-
-    >>> check_int_argument("n_classes", 1, least=2)
-    Traceback (most recent call last):
-    ...
-    ValueError: n_classes must be an integer of at least 2, got 1
-    """
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        accepted = "a positive integer" if least == 1 else f"an integer of at least {least}"
-        _fail(name, accepted, value)
-
-
-def check_layer_widths(name: str, value: Any) -> None:
-    """Check that the argument ``name`` is a sequence of positive ints (a model's layer widths)."""
-    if (
-        isinstance(value, str | bytes)
-        or not isinstance(value, typing.Sequence)
-        or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in value)
-    ):
-        _fail(name, "a sequence of positive integers (layer widths)", value)
+        check_layer_widths(name, getattr(config, name))

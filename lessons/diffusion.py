@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lessons.attention import positional_encoding
-from lessons.config import check_int_argument
+from lessons.config import check_fraction_argument, check_int_argument, check_positive_argument
 
 SLUG = "16-diffusion-models"
 TAUGHT_IN = {
@@ -61,7 +61,7 @@ def check_schedule_arguments(T: int, beta_1: float, beta_T: float) -> None:
     >>> check_schedule_arguments(0, 1e-4, 0.1)
     Traceback (most recent call last):
     ...
-    ValueError: T must be a positive integer, got 0
+    ValueError: T must be an integer ≥ 1, got 0
     """
     check_int_argument("T", T)
     numbers = all(isinstance(b, int | float) and not isinstance(b, bool) for b in (beta_1, beta_T))
@@ -99,12 +99,12 @@ def check_denoiser_arguments(T: int, pixels: int, width: int, depth: int) -> Non
     >>> check_denoiser_arguments(200, 64, 127, 2)
     Traceback (most recent call last):
     ...
-    ValueError: width must be a positive even integer, got 127
+    ValueError: width must be an even integer ≥ 2, got 127
     """
     check_int_argument("T", T)
     check_int_argument("pixels", pixels)
     if isinstance(width, bool) or not isinstance(width, int) or width < 2 or width % 2:
-        raise ValueError(f"width must be a positive even integer, got {width!r}")
+        raise ValueError(f"width must be an even integer ≥ 2, got {width!r}")
     check_int_argument("depth", depth, least=0)
 
 
@@ -118,18 +118,12 @@ def check_training_arguments(steps: int, batch_size: int, lr: float, ema_decay: 
     """
     check_int_argument("steps", steps)
     check_int_argument("batch_size", batch_size)
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
-        raise ValueError(f"lr must be a number > 0, got {lr!r}")
-    if (
-        isinstance(ema_decay, bool)
-        or not isinstance(ema_decay, int | float)
-        or not 0 <= ema_decay < 1
-    ):
-        raise ValueError(f"ema_decay must be a number in [0, 1), got {ema_decay!r}")
+    check_positive_argument("lr", lr)
+    check_fraction_argument("ema_decay", ema_decay)
 
 
 def check_sampler_arguments(schedule: NoiseSchedule, n: int, steps: int | None = None) -> None:
-    """Raise a ValueError unless n is a positive integer and steps (if given) is in [1, T].
+    """Raise a ValueError unless n is an integer ≥ 1 and steps (if given) is in [1, T].
 
     >>> check_sampler_arguments(NoiseSchedule(T=200), 10, steps=201)
     Traceback (most recent call last):

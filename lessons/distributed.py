@@ -46,6 +46,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from lessons.config import check_int_argument, check_positive_argument
+
 TAUGHT_IN = {
     "average_gradients": "15-data-parallel-training",
     "train_data_parallel": "15-data-parallel-training",
@@ -84,10 +86,8 @@ def train_data_parallel(
     Returns ``ms_per_step`` (median milliseconds per step), ``steps``, and ``snapshot``: a copy
     of the parameters after ``snapshot_step`` steps.
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_int_argument("epochs", epochs)
+    check_int_argument("batch_size", batch_size)
     in_group = dist.is_available() and dist.is_initialized()
     rank = dist.get_rank() if in_group else 0
     world_size = dist.get_world_size() if in_group else 1
@@ -251,10 +251,8 @@ def start_workers(
     >>> codes
     [0, 0]
     """
-    if isinstance(world_size, bool) or not isinstance(world_size, int) or world_size < 1:
-        raise ValueError(f"world_size must be a positive integer, got {world_size!r}")
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    check_int_argument("world_size", world_size)
+    check_int_argument("threads", threads)
     port = free_port()
     path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH")) if p)
     procs: list[subprocess.Popen] = []
@@ -306,8 +304,7 @@ def launch(
     ...
     RuntimeError: rank ... exited with code 3; the end of its log: ...
     """
-    if not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    check_positive_argument("timeout", timeout)
     deadline = time.monotonic() + timeout
     with start_workers(args, world_size, log_dir=log_dir, threads=threads) as procs:
         while True:

@@ -23,7 +23,7 @@ Their full-budget runs live in ``lessons.bench.gan``.
 >>> Generator(latent_dim=0)
 Traceback (most recent call last):
 ...
-ValueError: latent_dim must be a positive integer, got 0
+ValueError: latent_dim must be an integer ≥ 1, got 0
 >>> D(torch.zeros(5, 63))
 Traceback (most recent call last):
 ...
@@ -38,6 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.config import check_int_argument, check_layer_widths, check_positive_argument
 from lessons.runtime import progress_bar
 
 SLUG = "11-generative-adversarial-networks"
@@ -53,11 +54,6 @@ TAUGHT_IN = {
 }
 
 
-def _check_positive(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 class Generator(nn.Module):
     """Noise (B, latent_dim) in, samples (B, out_features) out, each entry in (0, 1).
 
@@ -69,17 +65,9 @@ class Generator(nn.Module):
         self, latent_dim: int = 32, hidden: Sequence[int] = (256, 256), out_features: int = 64
     ) -> None:
         super().__init__()
-        for name, value in (("latent_dim", latent_dim), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if (
-            isinstance(hidden, str | bytes)
-            or not isinstance(hidden, Sequence)
-            or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
-        ):
-            raise ValueError(
-                f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
-            )
+        check_int_argument("latent_dim", latent_dim)
+        check_layer_widths("hidden", hidden)
+        check_int_argument("out_features", out_features)
         self.latent_dim = latent_dim
         layers: list[nn.Module] = []
         width = latent_dim
@@ -105,16 +93,8 @@ class Discriminator(nn.Module):
 
     def __init__(self, in_features: int = 64, hidden: Sequence[int] = (256, 256)) -> None:
         super().__init__()
-        if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-            raise ValueError(f"in_features must be a positive integer, got {in_features!r}")
-        if (
-            isinstance(hidden, str | bytes)
-            or not isinstance(hidden, Sequence)
-            or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden)
-        ):
-            raise ValueError(
-                f"hidden must be a sequence of positive integers (layer widths), got {hidden!r}"
-            )
+        check_int_argument("in_features", in_features)
+        check_layer_widths("hidden", hidden)
         self.in_features = in_features
         layers: list[nn.Module] = []
         width = in_features
@@ -188,11 +168,9 @@ def train_gan(
     (0 means before training), the generator's samples of ``fixed_noise`` (K, latent_dim), in
     "snapshots" as (epoch, samples) pairs.
     """
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    check_int_argument("epochs", epochs)
+    check_int_argument("batch_size", batch_size)
+    check_positive_argument("lr", lr)
     device = next(generator.parameters()).device
     X = X.to(device)
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -256,9 +234,8 @@ class ConvGenerator(nn.Module):
 
     def __init__(self, latent_dim: int = 32, width: int = 64) -> None:
         super().__init__()
-        for name, value in (("latent_dim", latent_dim), ("width", width)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_int_argument("latent_dim", latent_dim)
+        check_int_argument("width", width)
         self.latent_dim = latent_dim
         self.width = width
         self.project = nn.Sequential(
@@ -307,8 +284,7 @@ class ConvDiscriminator(nn.Module):
 
     def __init__(self, width: int = 64, minibatch_std: bool = False) -> None:
         super().__init__()
-        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-            raise ValueError(f"width must be a positive integer, got {width!r}")
+        check_int_argument("width", width)
         if not isinstance(minibatch_std, bool):
             raise ValueError(f"minibatch_std must be True or False, got {minibatch_std!r}")
         extra = 1 if minibatch_std else 0  # the spread adds one feature map

@@ -13,7 +13,7 @@ True
 >>> SoftmaxRegression(in_features=64, n_classes=1)
 Traceback (most recent call last):
 ...
-ValueError: n_classes must be an integer of at least 2, got 1
+ValueError: n_classes must be an integer ≥ 2, got 1
 >>> model(torch.zeros(5, 8))
 Traceback (most recent call last):
 ...
@@ -37,7 +37,7 @@ def check_softmax_arguments(in_features: int, n_classes: int) -> None:
     >>> check_softmax_arguments(64, 1)
     Traceback (most recent call last):
     ...
-    ValueError: n_classes must be an integer of at least 2, got 1
+    ValueError: n_classes must be an integer ≥ 2, got 1
     """
     check_int_argument("in_features", in_features)
     check_int_argument("n_classes", n_classes, least=2)

@@ -14,7 +14,7 @@ the last layer has no activation and returns one logit per class, for the cross-
 >>> MLP(hidden=(256, 0))
 Traceback (most recent call last):
 ...
-ValueError: hidden must be a sequence of positive integers (layer widths), got (256, 0)
+ValueError: hidden must be a sequence of integers ≥ 1, got (256, 0)
 >>> model(torch.zeros(5, 8))
 Traceback (most recent call last):
 ...
@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from lessons.config import (
+    check_fraction_argument,
     check_int_argument,
     check_layer_widths,
 )
@@ -45,13 +46,12 @@ def check_mlp_arguments(
     >>> check_mlp_arguments(64, (256, 256), 1, 0.0)
     Traceback (most recent call last):
     ...
-    ValueError: n_classes must be an integer of at least 2, got 1
+    ValueError: n_classes must be an integer ≥ 2, got 1
     """
     check_int_argument("in_features", in_features)
     check_layer_widths("hidden", hidden)
     check_int_argument("n_classes", n_classes, least=2)
-    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+    check_fraction_argument("dropout", dropout)
 
 
 class MLP(nn.Module):

@@ -12,6 +12,8 @@ import math
 import matplotlib as mpl
 import torch
 
+from lessons.config import check_int_argument
+
 #: Colours that stay distinct for colour-blind readers (Okabe and Ito's palette).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
@@ -60,8 +62,7 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int)
     ...
     ValueError: y_true must hold integer labels in [0, 3), got values from 0 to 3
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
+    check_int_argument("n_classes", n_classes)
     y_true, y_pred = torch.as_tensor(y_true), torch.as_tensor(y_pred)
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y.ndim != 1 or y.dtype.is_floating_point or y.dtype.is_complex:
@@ -164,8 +165,7 @@ def show_digits(images, labels=None, *, predicted=None, ncols: int = 10, title=N
     for name, values in (("labels", labels), ("predicted", predicted)):
         if values is not None and len(values) != n:
             raise ValueError(f"{name} must have one entry per image ({n}), got {len(values)}")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    check_int_argument("ncols", ncols)
     ncols = min(ncols, max(n, 1))
     nrows = max(1, math.ceil(n / ncols))
     top = max(1.0, float(images.max())) if n else 1.0  # one grey scale for all images

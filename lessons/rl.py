@@ -31,7 +31,7 @@ display.
 >>> DQNConfig(steps=0)  # a config checks itself when built
 Traceback (most recent call last):
 ...
-ValueError: steps must be ≥ 1, got 0
+ValueError: steps must be an integer ≥ 1, got 0
 """
 
 from __future__ import annotations
@@ -46,7 +46,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessons.config import RunConfig, check_budget, check_int_argument
+from lessons.config import (
+    RunConfig,
+    check_at_least_zero,
+    check_budget,
+    check_fraction,
+    check_fraction_argument,
+    check_int_argument,
+    check_positive,
+    check_positive_argument,
+)
 from lessons.runtime import progress_bar
 
 TAUGHT_IN = {
@@ -60,12 +69,6 @@ TAUGHT_IN = {
     "returns_to_go": "12-deep-reinforcement-learning",
     "train_reinforce": "12-deep-reinforcement-learning",
 }
-
-
-def _positive_int(name: str, value: Any, meaning: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        extra = f" ({meaning})" if meaning else ""
-        raise ValueError(f"{name} must be a positive integer{extra}, got {value!r}")
 
 
 def q_learning(
@@ -85,7 +88,7 @@ def q_learning(
     """
     check_int_argument("episodes", episodes)
     if not 0 < alpha <= 1:
-        raise ValueError(f"alpha must be a step size in (0, 1], got {alpha!r}")
+        raise ValueError(f"alpha must be a number in (0, 1], got {alpha!r}")
     rng = np.random.default_rng(seed)
     Q = np.zeros((env.observation_space.n, env.action_space.n))
     returns = []
@@ -355,36 +358,14 @@ def _check_config(config: DQNConfig) -> None:
     """Raise ValueError naming the first field of ``config`` that is out of range."""
     if not isinstance(config, DQNConfig):
         raise ValueError(f"config must be a DQNConfig, got {type(config).__name__}")
-    for name, meaning in [
-        ("steps", "environment steps"),
-        ("batch_size", "steps per update"),
-        ("buffer_size", "steps the buffer holds"),
-        ("hidden", "units per hidden layer"),
-        ("train_every", "environment steps between updates"),
-        ("epsilon_decay_steps", "environment steps"),
-        ("lr_decay_steps", "environment steps"),
-        ("target_every", "updates between target updates"),
-        ("solve_window", "episodes"),
-        ("eval_episodes", "greedy episodes"),
-    ]:
-        _positive_int(name, getattr(config, name), meaning)
-    rules = [  # (field, whether its value is valid, what it accepts)
-        (
-            "learning_starts",
-            isinstance(config.learning_starts, int) and config.learning_starts >= 0,
-            "an integer >= 0 (steps)",
-        ),
-        ("lr", config.lr > 0, "a number > 0"),
-        ("lr_end", config.lr_end >= 0, "a number >= 0"),
-        ("gamma", 0 <= config.gamma <= 1, "a number in [0, 1]"),
-        ("epsilon_start", 0 <= config.epsilon_start <= 1, "a probability in [0, 1]"),
-        ("epsilon_end", 0 <= config.epsilon_end <= 1, "a probability in [0, 1]"),
-        ("tau", 0 < config.tau <= 1, "a fraction in (0, 1]"),
-        ("max_grad_norm", config.max_grad_norm >= 0, "a number >= 0 (0: no clipping)"),
-    ]
-    for name, valid, accepted in rules:
-        if not valid:
-            raise ValueError(f"{name} must be {accepted}, got {getattr(config, name)!r}")
+    check_positive(config, "batch_size", "buffer_size", "hidden", "train_every", "lr")
+    check_positive(config, "epsilon_decay_steps", "lr_decay_steps", "target_every")
+    check_positive(config, "solve_window", "eval_episodes")
+    check_at_least_zero(config, "learning_starts", "lr_end", "max_grad_norm")
+    check_fraction(config, "gamma", "epsilon_start", "epsilon_end", closed=True)
+    tau = config.tau
+    if isinstance(tau, bool) or not isinstance(tau, int | float) or not 0 < tau <= 1:
+        raise ValueError(f"tau must be a number in (0, 1], got {tau!r}")
 
 
 def check_reinforce_arguments(
@@ -398,16 +379,11 @@ def check_reinforce_arguments(
     ...
     ValueError: gamma must be a number in [0, 1], got 1.5
     """
-    _positive_int("episodes", episodes, "episodes to play")
-    _positive_int("hidden", hidden, "units in the hidden layer")
-    rules = [  # (argument, value, whether it is valid, what it accepts)
-        ("lr", lr, lambda v: v > 0, "a number > 0"),
-        ("gamma", gamma, lambda v: 0 <= v <= 1, "a number in [0, 1]"),
-        ("baseline_rate", baseline_rate, lambda v: 0 <= v <= 1, "a number in [0, 1]"),
-    ]
-    for name, value, valid, accepted in rules:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not valid(value):
-            raise ValueError(f"{name} must be {accepted}, got {value!r}")
+    check_int_argument("episodes", episodes)
+    check_int_argument("hidden", hidden)
+    check_positive_argument("lr", lr)
+    check_fraction_argument("gamma", gamma, closed=True)
+    check_fraction_argument("baseline_rate", baseline_rate, closed=True)
 
 
 class PolicyNetwork(nn.Module):
@@ -496,7 +472,7 @@ def greedy_returns(net: nn.Module, episodes: int = 100, seed: int = 0) -> np.nda
     forward pass of ``net`` picks the actions of all those still going. Runs on one CPU thread,
     like ``train_dqn``: for batches this small, more threads only wait for each other.
     """
-    _positive_int("episodes", episodes)
+    check_int_argument("episodes", episodes)
     envs = [gym.make("CartPole-v1") for _ in range(episodes)]
     obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])
     device = next(net.parameters()).device
@@ -532,10 +508,9 @@ def value_estimates(
     the most any policy could earn, 1 / (1 - gamma). Returns the mean of each over all those
     states: (estimate, observed), as in van Hasselt, Guez and Silver (2016), figure 3.
     """
-    _positive_int("episodes", episodes)
-    _positive_int("horizon", horizon, "steps whose states are measured")
-    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not 0 <= gamma < 1:
-        raise ValueError(f"gamma must be a number in [0, 1), got {gamma!r}")
+    check_int_argument("episodes", episodes)
+    check_int_argument("horizon", horizon)
+    check_fraction_argument("gamma", gamma)
     tail = int(np.ceil(np.log(1e-4) / np.log(gamma))) if gamma > 0 else 1
     envs = [gym.make("CartPole-v1", max_episode_steps=horizon + tail) for _ in range(episodes)]
     obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])

@@ -43,6 +43,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm  # plain: tqdm.auto warns on stderr in a notebook without ipywidgets
 
+from lessons.config import check_int_argument
+
 TAUGHT_IN = {
     "rnn_cell": "09-recurrent-networks-lstm",
     "lstm_cell": "09-recurrent-networks-lstm",
@@ -111,8 +113,7 @@ class SequenceRegressor(nn.Module):
             ("hidden_size", hidden_size),
             ("output_size", output_size),
         ]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int_argument(name, value)
         if cell not in ("rnn", "lstm"):
             raise ValueError(f"cell must be 'rnn' or 'lstm', got {cell!r}")
         self.input_size = input_size
@@ -142,8 +143,7 @@ class CharLSTM(nn.Module):
             ("hidden_size", hidden_size),
             ("embedding_size", embedding_size),
         ]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int_argument(name, value)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, embedding_size)  # one learned vector per character
         self.lstm = nn.LSTM(embedding_size, hidden_size, batch_first=True)
@@ -176,10 +176,8 @@ def adding_problem(
     The target is the sum of the two marked values. Returns x (n, T, 2) and y (n, 1), float32.
     Predicting the mean target, 1.0, scores a mean squared error of 1/6 ≈ 0.167.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if isinstance(T, bool) or not isinstance(T, int) or T < 2:
-        raise ValueError(f"T must be an integer of at least 2, got {T!r}")
+    check_int_argument("n", n)
+    check_int_argument("T", T, least=2)
     values = torch.rand(n, T, generator=generator)
     half = T // 2
     first = torch.randint(0, half, (n,), generator=generator)
@@ -210,11 +208,9 @@ def fit_adding(
     gradient norm to ``clip``. Every ``eval_every`` steps the MSE on 1,000 validation sequences
     (drawn before training, never trained on) is recorded: ``steps // eval_every`` entries.
     """
-    for name, value in [("T", T), ("steps", steps), ("batch_size", batch_size)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
-        raise ValueError(f"eval_every must be a positive integer, got {eval_every!r}")
+    check_int_argument("T", T, least=2)
+    for name, value in [("steps", steps), ("batch_size", batch_size), ("eval_every", eval_every)]:
+        check_int_argument(name, value)
     generator = torch.Generator().manual_seed(seed)
     x_val, y_val = adding_problem(1000, T, generator)  # validation: never trained on
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessons.config import check_int_argument
 from lessons.runtime import progress_bar
 
 
@@ -87,16 +88,14 @@ def fit(
     >>> fit(nn.Linear(2, 2), X, y, epochs=0)
     Traceback (most recent call last):
     ...
-    ValueError: epochs must be a positive integer, got 0
+    ValueError: epochs must be an integer ≥ 1, got 0
     >>> fit(nn.Linear(2, 2), X, y, epochs=1, schedule="step")
     Traceback (most recent call last):
     ...
     ValueError: schedule must be 'one-cycle' or 'cosine', got 'step'
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_int_argument("epochs", epochs)
+    check_int_argument("batch_size", batch_size)
     if schedule not in ("one-cycle", "cosine"):
         raise ValueError(f"schedule must be 'one-cycle' or 'cosine', got {schedule!r}")
     if X_train.shape[0] != y_train.shape[0]:

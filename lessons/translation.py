@@ -22,7 +22,7 @@ target alphabet is the start symbol ``^`` a decoder begins from.
 >>> make_dates(n_train=0)
 Traceback (most recent call last):
 ...
-ValueError: n_train must be a positive integer, got 0
+ValueError: n_train must be an integer ≥ 1, got 0
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ import random
 from dataclasses import dataclass
 
 import torch
+
+from lessons.config import check_int_argument
 
 MONTHS = (
     "January",
@@ -123,9 +125,8 @@ def make_dates(n_train: int = 20_000, n_test: int = 1_000, seed: int = 0) -> Dat
     The first ``n_train`` dates train, the rest are held out, so the two sets share no date. The
     same ``seed`` gives the same data on every machine (Python's ``random`` with its own seed).
     """
-    for name, value in [("n_train", n_train), ("n_test", n_test)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_int_argument("n_train", n_train)
+    check_int_argument("n_test", n_test)
     n_days = (LAST_DAY - FIRST_DAY).days + 1
     if n_train + n_test > n_days:
         raise ValueError(f"n_train + n_test must be at most {n_days}, got {n_train + n_test}")

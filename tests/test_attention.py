@@ -61,7 +61,7 @@ def test_attention_equals_torch(masked):
 def test_attention_bad_shapes():
     with pytest.raises(ValueError, match="q, k, v must have shapes"):
         attention(torch.randn(2, 3, 4), torch.randn(2, 5, 3), torch.randn(2, 5, 4))
-    with pytest.raises(ValueError, match="T must be a positive integer"):
+    with pytest.raises(ValueError, match="T must be an integer ≥ 1"):
         causal_mask(0)
 
 
@@ -104,7 +104,7 @@ def test_multi_head_attention_shapes_and_errors():
     assert y.shape == (2, 5, 16) and w.shape == (2, 4, 5, 9)
     with pytest.raises(ValueError, match="n_embd must be a positive multiple of n_head"):
         MultiHeadAttention(n_embd=10, n_head=4)
-    with pytest.raises(ValueError, match="n_head must be a positive integer"):
+    with pytest.raises(ValueError, match="n_head must be an integer ≥ 1"):
         MultiHeadAttention(n_embd=16, n_head=0)
 
 
@@ -115,7 +115,7 @@ def test_positional_encoding():
         pe[0, 1::2], torch.ones(8)
     )
     assert torch.allclose(pe.pow(2).view(50, 8, 2).sum(-1), torch.ones(50, 8), atol=1e-5)
-    with pytest.raises(ValueError, match="C must be a positive even integer"):
+    with pytest.raises(ValueError, match="C must be an even integer ≥ 2"):
         positional_encoding(10, 7)
 
 
@@ -126,11 +126,11 @@ def test_models_shapes_and_errors():
         assert greedy_decode(model, src, length=10).shape == (4, 10)
         with pytest.raises(ValueError, match=r"src and tgt must be \(B, S\) and \(B, T\)"):
             model(src[0], tgt)
-    with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
+    with pytest.raises(ValueError, match="hidden_size must be an integer ≥ 1"):
         Seq2SeqLSTM(V_SRC, V_TGT, hidden_size=0)
-    with pytest.raises(ValueError, match="n_layer must be a positive integer"):
+    with pytest.raises(ValueError, match="n_layer must be an integer ≥ 1"):
         Transformer(V_SRC, V_TGT, n_layer=0)
-    with pytest.raises(ValueError, match="length must be a positive integer"):
+    with pytest.raises(ValueError, match="length must be an integer ≥ 1"):
         greedy_decode(Seq2SeqLSTM(V_SRC, V_TGT, 16), src, length=0)
 
 
@@ -158,7 +158,7 @@ def test_written_dates():
         write_date(day, 4)
     with pytest.raises(ValueError, match="texts must use only characters of alphabet"):
         encode(["1987/03/03"], TARGET_ALPHABET, 10)
-    with pytest.raises(ValueError, match="n_test must be a positive integer"):
+    with pytest.raises(ValueError, match="n_test must be an integer ≥ 1"):
         make_dates(10, n_test=0)
 
 
@@ -176,8 +176,8 @@ def test_a_short_training_run_learns():
 @pytest.mark.parametrize(
     ("config_class", "change", "message"),
     [
-        (TransformerConfig, {"steps": 0}, "steps must be ≥ 1, got 0"),
-        (TransformerConfig, {"lr": -1.0}, "lr must be > 0, got -1.0"),
+        (TransformerConfig, {"steps": 0}, "steps must be an integer ≥ 1, got 0"),
+        (TransformerConfig, {"lr": -1.0}, "lr must be a number > 0, got -1.0"),
         (TransformerConfig, {"device": "tpu"}, "device must be one of"),
         (Seq2SeqConfig, {"hidden_size": 2.5}, "hidden_size must be an integer ≥ 1, got 2.5"),
     ],
@@ -187,12 +187,19 @@ def test_configs_check_themselves_when_built(config_class, change, message):
         config_class(**change)
 
 
-def test_run_transformer_refuses_a_width_the_heads_cannot_share():
+def test_transformer_config_refuses_a_width_the_heads_cannot_share():
     with pytest.raises(ValueError, match="n_embd must be an even multiple"):
-        run_transformer(TransformerConfig(n_embd=30))
+        TransformerConfig(n_embd=30)
 
 
 def test_run_functions_return_their_keys():
     result = run_seq2seq(Seq2SeqConfig(steps=3, n_train=200, hidden_size=8))
     assert set(result) == {"exact_match", "final_loss", "steps", "train_seconds"}
     assert result["steps"] == 3 and 0.0 <= result["exact_match"] <= 1.0
+
+
+def test_run_functions_refuse_another_config():
+    with pytest.raises(ValueError, match="config must be a TransformerConfig, got Seq2SeqConfig"):
+        run_transformer(Seq2SeqConfig())
+    with pytest.raises(ValueError, match="config must be a Seq2SeqConfig, got TransformerConfig"):
+        run_seq2seq(TransformerConfig())

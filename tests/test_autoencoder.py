@@ -62,16 +62,16 @@ def test_outputs_are_in_the_unit_interval_and_codes_may_be_negative():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"in_features": 0}, "in_features must be a positive integer"),
-        ({"in_features": True}, "in_features must be a positive integer"),
-        ({"in_features": 64.0}, "in_features must be a positive integer"),
-        ({"hidden": (256, 0)}, "hidden must be a sequence of positive integers"),
-        ({"hidden": 256}, "hidden must be a sequence of positive integers"),
-        ({"hidden": "256"}, "hidden must be a sequence of positive integers"),
-        ({"hidden": (2.5,)}, "hidden must be a sequence of positive integers"),
-        ({"code_size": 0}, "code_size must be a positive integer"),
-        ({"code_size": 2.0}, "code_size must be a positive integer"),
-        ({"code_size": False}, "code_size must be a positive integer"),
+        ({"in_features": 0}, "in_features must be an integer ≥ 1"),
+        ({"in_features": True}, "in_features must be an integer ≥ 1"),
+        ({"in_features": 64.0}, "in_features must be an integer ≥ 1"),
+        ({"hidden": (256, 0)}, "hidden must be a sequence of integers ≥ 1"),
+        ({"hidden": 256}, "hidden must be a sequence of integers ≥ 1"),
+        ({"hidden": "256"}, "hidden must be a sequence of integers ≥ 1"),
+        ({"hidden": (2.5,)}, "hidden must be a sequence of integers ≥ 1"),
+        ({"code_size": 0}, "code_size must be an integer ≥ 1"),
+        ({"code_size": 2.0}, "code_size must be an integer ≥ 1"),
+        ({"code_size": False}, "code_size must be an integer ≥ 1"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):

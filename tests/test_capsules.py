@@ -150,12 +150,12 @@ def test_margin_loss_by_hand():
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: DigitCapsules(iterations=0), "iterations must be an integer of at least 1"),
-        (lambda: DigitCapsules(n_in=2.5), "n_in must be an integer of at least 1"),
-        (lambda: PrimaryCapsules(dim=1), "dim must be an integer of at least 2"),
-        (lambda: Decoder(hidden=True), "hidden must be an integer of at least 1"),
-        (lambda: CapsNet(n_classes=1), "n_classes must be an integer of at least 2"),
-        (lambda: CapsNet(conv_channels=0), "conv_channels must be an integer of at least 1"),
+        (lambda: DigitCapsules(iterations=0), "iterations must be an integer ≥ 1"),
+        (lambda: DigitCapsules(n_in=2.5), "n_in must be an integer ≥ 1"),
+        (lambda: PrimaryCapsules(dim=1), "dim must be an integer ≥ 2"),
+        (lambda: Decoder(hidden=True), "hidden must be an integer ≥ 1"),
+        (lambda: CapsNet(n_classes=1), "n_classes must be an integer ≥ 2"),
+        (lambda: CapsNet(conv_channels=0), "conv_channels must be an integer ≥ 1"),
         (lambda: route(torch.zeros(1, 2, 3, 4), 0), "iterations must be an integer"),
         (lambda: route(torch.zeros(2, 3, 4), 1), r"u_hat must have shape \(B, n_in, n_out, d\)"),
         (lambda: CapsNet()(torch.zeros(3, 64)), r"x must have shape \(B, 1, 8, 8\)"),
@@ -184,7 +184,7 @@ def test_fit_with_shifts_and_callback():
         model, torch.rand(8, 1, 8, 8), torch.arange(8), epochs=2, max_shift=1, on_epoch=seen.append
     )
     assert len(seen) == 2
-    with pytest.raises(ValueError, match="max_shift must be an integer of at least 0"):
+    with pytest.raises(ValueError, match="max_shift must be an integer ≥ 0"):
         fit_capsnet(model, torch.rand(8, 1, 8, 8), torch.arange(8), epochs=1, max_shift=-1)
 
 
@@ -200,12 +200,12 @@ def test_config_fields_are_documented_and_frozen():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"epochs": 0}, "epochs must be ≥ 1, got 0"),
-        ({"iterations": 0}, "iterations must be ≥ 1, got 0"),
-        ({"lr": 0.0}, "lr must be > 0, got 0.0"),
+        ({"epochs": 0}, "epochs must be an integer ≥ 1, got 0"),
+        ({"iterations": 0}, "iterations must be an integer ≥ 1, got 0"),
+        ({"lr": 0.0}, "lr must be a number > 0, got 0.0"),
         ({"seed": -1}, r"seed must be an integer in \[0, 2\*\*32 - 1\]"),
-        ({"max_shift": -1}, "max_shift must be ≥ 0, got -1"),
-        ({"reconstruction_weight": -1.0}, "reconstruction_weight must be ≥ 0"),
+        ({"max_shift": -1}, "max_shift must be an integer ≥ 0, got -1"),
+        ({"reconstruction_weight": -1.0}, "reconstruction_weight must be a number ≥ 0"),
         ({"device": "tpu"}, "device must be one of"),
     ],
 )
@@ -219,3 +219,8 @@ def test_run_at_a_tiny_budget():
     result = run_capsnet(config)
     assert set(result) == {"test_accuracy", "epochs", "train_seconds"}
     assert result["epochs"] == 1 and 0.0 <= result["test_accuracy"] <= 1.0
+
+
+def test_run_capsnet_refuses_another_config():
+    with pytest.raises(ValueError, match="config must be a CapsNetConfig, got dict"):
+        run_capsnet({"epochs": 1})

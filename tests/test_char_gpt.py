@@ -47,9 +47,9 @@ def test_gpt_shapes_and_causality():
 
 
 def test_gpt_errors_name_the_argument():
-    with pytest.raises(ValueError, match="context must be a positive integer"):
+    with pytest.raises(ValueError, match="context must be an integer ≥ 1"):
         GPT(vocab_size=20, context=0)
-    with pytest.raises(ValueError, match="n_layer must be a positive integer"):
+    with pytest.raises(ValueError, match="n_layer must be an integer ≥ 1"):
         GPT(vocab_size=20, n_layer=0)
     with pytest.raises(ValueError, match="n_embd must be a positive multiple of n_head"):
         GPT(vocab_size=20, n_embd=30, n_head=4)
@@ -79,7 +79,7 @@ def test_attention_lstm_ignores_extra_padding_and_does_not_peek():
 
 
 def test_attention_lstm_errors_name_the_argument():
-    with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
+    with pytest.raises(ValueError, match="hidden_size must be an integer ≥ 1"):
         AttentionLSTM(src_vocab=12, tgt_vocab=7, hidden_size=0)
     model = AttentionLSTM(src_vocab=12, tgt_vocab=7, hidden_size=8)
     with pytest.raises(ValueError, match=r"src and tgt must be \(B, S\) and \(B, T\)"):
@@ -119,7 +119,7 @@ def test_windowed_score_of_a_uniform_model_is_log2_v():
 
 def test_windowed_score_errors_name_the_argument():
     gpt = GPT(vocab_size=5, context=8, n_embd=8, n_head=2, n_layer=1)
-    with pytest.raises(ValueError, match="context must be an integer of at least 2"):
+    with pytest.raises(ValueError, match="context must be an integer ≥ 2"):
         windowed_bits_per_char(gpt, torch.zeros(2, 10, dtype=torch.long), context=1)
     with pytest.raises(ValueError, match=r"blocks must have shape \(n, L\)"):
         windowed_bits_per_char(gpt, torch.zeros(10, dtype=torch.long), context=4)
@@ -140,7 +140,7 @@ def test_fit_language_model_errors_name_the_argument():
     text = torch.arange(5).repeat(4)
     with pytest.raises(ValueError, match="schedule must be 'one-cycle' or 'constant'"):
         fit_language_model(gpt, text, steps=2, length=4, schedule="cosine")
-    with pytest.raises(ValueError, match="steps must be a positive integer"):
+    with pytest.raises(ValueError, match="steps must be an integer ≥ 1"):
         fit_language_model(gpt, text, steps=0, length=4)
     with pytest.raises(ValueError, match="train_ids must be a 1-D text of more than length"):
         fit_language_model(gpt, text, steps=2, length=20)
@@ -150,10 +150,10 @@ def test_fit_language_model_errors_name_the_argument():
     ("change", "message"),
     [
         ({"n_embd": 30}, "n_embd must be a multiple of n_head"),
-        ({"context": 1}, "context must be ≥ 2"),
+        ({"context": 1}, "context must be an integer ≥ 2"),
         ({"bf16": 1}, "bf16 must be True or False"),
-        ({"steps": 0}, "steps must be ≥ 1"),
-        ({"lr": 0}, "lr must be > 0"),
+        ({"steps": 0}, "steps must be an integer ≥ 1"),
+        ({"lr": 0}, "lr must be a number > 0"),
     ],
 )
 def test_char_gpt_config_checks_itself(change, message):

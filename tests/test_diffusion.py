@@ -164,12 +164,12 @@ def test_to_pixels_maps_and_clips():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: NoiseSchedule(T=0), "T must be a positive integer, got 0"),
+        (lambda: NoiseSchedule(T=0), "T must be an integer ≥ 1, got 0"),
         (lambda: NoiseSchedule(beta_1=0.0), "beta_1 and beta_T must satisfy"),
         (lambda: NoiseSchedule(beta_T=1.0), "beta_1 and beta_T must satisfy"),
-        (lambda: Denoiser(width=127), "width must be a positive even integer, got 127"),
-        (lambda: Denoiser(depth=-1), "depth must be an integer of at least 0, got -1"),
-        (lambda: Denoiser(pixels=0), "pixels must be a positive integer, got 0"),
+        (lambda: Denoiser(width=127), "width must be an even integer ≥ 2, got 127"),
+        (lambda: Denoiser(depth=-1), "depth must be an integer ≥ 0, got -1"),
+        (lambda: Denoiser(pixels=0), "pixels must be an integer ≥ 1, got 0"),
         (
             lambda: Denoiser()(torch.zeros(2, 63), torch.tensor([1, 2])),
             r"x must have shape \(B, 64\)",
@@ -192,12 +192,12 @@ def test_to_pixels_maps_and_clips():
         ),
         (
             lambda: sample_ddim(Denoiser(), NoiseSchedule(), 0, 5),
-            "n must be a positive integer, got 0",
+            "n must be an integer ≥ 1, got 0",
         ),
         (lambda: sample_ancestral(Denoiser(), "schedule", 4), "schedule must be a NoiseSchedule"),
         (
             lambda: train_diffusion(Denoiser(), NoiseSchedule(), torch.zeros(4, 64), steps=0),
-            "steps must be a positive integer, got 0",
+            "steps must be an integer ≥ 1, got 0",
         ),
         (
             lambda: train_diffusion(Denoiser(), NoiseSchedule(), torch.zeros(4, 64), steps=1, lr=0),
@@ -219,9 +219,9 @@ def test_bad_arguments_are_named(call, message):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"steps": 0}, "steps must be ≥ 1, got 0"),
-        ({"width": 511}, "width must be a positive even integer, got 511"),
-        ({"ema_decay": 1.0}, r"ema_decay must be in \[0, 1\), got 1.0"),
+        ({"steps": 0}, "steps must be an integer ≥ 1, got 0"),
+        ({"width": 511}, "width must be an even integer ≥ 2, got 511"),
+        ({"ema_decay": 1.0}, r"ema_decay must be a number in \[0, 1\), got 1.0"),
         ({"beta_1": 0.5, "beta_T": 0.1}, "beta_1 and beta_T must satisfy"),
         ({"fast_steps": 101}, r"fast_steps must be an integer in \[1, 100\] \(T\), got 101"),
         ({"device": "tpu"}, "device must be one of"),

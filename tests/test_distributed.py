@@ -70,13 +70,13 @@ def test_a_failing_worker_ends_the_others(tmp_path: Path):
 
 
 def test_bad_arguments_name_what_is_accepted(tmp_path: Path):
-    with pytest.raises(ValueError, match="world_size must be a positive integer"):
+    with pytest.raises(ValueError, match="world_size must be an integer ≥ 1"):
         launch(SLEEPER, 0, log_dir=tmp_path)
-    with pytest.raises(ValueError, match="timeout must be a positive number"):
+    with pytest.raises(ValueError, match="timeout must be a number > 0"):
         launch(SLEEPER, 2, log_dir=tmp_path, timeout=0)
-    with pytest.raises(ValueError, match="epochs must be ≥ 1, got 0"):
+    with pytest.raises(ValueError, match="epochs must be an integer ≥ 1, got 0"):
         DDPConfig(epochs=0)
-    with pytest.raises(ValueError, match="hidden must be a tuple of positive integers"):
+    with pytest.raises(ValueError, match="hidden must be a sequence of integers ≥ 1"):
         DDPConfig(hidden=(64, 0))
 
 

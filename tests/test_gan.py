@@ -77,13 +77,13 @@ def test_minibatch_std_gradient_is_finite_on_a_collapsed_batch():
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Generator(latent_dim=0), "latent_dim must be a positive integer"),
-        (lambda: Generator(out_features=2.0), "out_features must be a positive integer"),
-        (lambda: Generator(hidden=(8, 0)), "hidden must be a sequence of positive integers"),
-        (lambda: Discriminator(in_features=True), "in_features must be a positive integer"),
-        (lambda: Discriminator(hidden=8), "hidden must be a sequence of positive integers"),
-        (lambda: ConvGenerator(width=0), "width must be a positive integer"),
-        (lambda: ConvDiscriminator(width=-1), "width must be a positive integer"),
+        (lambda: Generator(latent_dim=0), "latent_dim must be an integer ≥ 1"),
+        (lambda: Generator(out_features=2.0), "out_features must be an integer ≥ 1"),
+        (lambda: Generator(hidden=(8, 0)), "hidden must be a sequence of integers ≥ 1"),
+        (lambda: Discriminator(in_features=True), "in_features must be an integer ≥ 1"),
+        (lambda: Discriminator(hidden=8), "hidden must be a sequence of integers ≥ 1"),
+        (lambda: ConvGenerator(width=0), "width must be an integer ≥ 1"),
+        (lambda: ConvDiscriminator(width=-1), "width must be an integer ≥ 1"),
         (lambda: ConvDiscriminator(minibatch_std=1), "minibatch_std must be True or False"),
     ],
 )
@@ -109,11 +109,11 @@ def test_bad_shapes_are_named():
 
 def test_train_gan_rejects_bad_budgets():
     G, D, X = Generator(4, (8,), 2), Discriminator(2, (8,)), torch.rand(16, 2)
-    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="epochs must be an integer ≥ 1"):
         train_gan(G, D, X, epochs=0)
-    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+    with pytest.raises(ValueError, match="batch_size must be an integer ≥ 1"):
         train_gan(G, D, X, epochs=1, batch_size=0)
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match="lr must be a number > 0"):
         train_gan(G, D, X, epochs=1, lr=0.0)
 
 
@@ -183,9 +183,9 @@ def test_configs_document_every_field(config_class):
 @pytest.mark.parametrize(
     ("config_class", "change", "message"),
     [
-        (GANConfig, {"epochs": 0}, "epochs must be ≥ 1, got 0"),
-        (GANConfig, {"lr": -1.0}, "lr must be > 0, got -1.0"),
-        (DCGANConfig, {"width": 0}, "width must be ≥ 1, got 0"),
+        (GANConfig, {"epochs": 0}, "epochs must be an integer ≥ 1, got 0"),
+        (GANConfig, {"lr": -1.0}, "lr must be a number > 0, got -1.0"),
+        (DCGANConfig, {"width": 0}, "width must be an integer ≥ 1, got 0"),
         (GANConfig, {"seed": -1}, "seed must be an integer"),
     ],
 )
@@ -194,9 +194,9 @@ def test_configs_check_themselves_when_built(config_class, change, message):
         config_class(**change)
 
 
-def test_run_dcgan_refuses_a_flag_that_is_not_a_bool():
+def test_dcgan_config_refuses_a_flag_that_is_not_a_bool():
     with pytest.raises(ValueError, match="minibatch_std must be True or False"):
-        run_dcgan(DCGANConfig(minibatch_std="yes"))
+        DCGANConfig(minibatch_std="yes")
 
 
 def test_run_gan_returns_the_documented_keys():
@@ -260,3 +260,10 @@ def test_minibatch_std_cures_mode_collapse_on_three_seeds(digits_judge):
     assert all(top_two >= 0.9 for top_two, _ in plain), plain  # collapsed onto one or two digits
     lowest_cured = min(entropy for _, entropy in cured)
     assert lowest_cured > max(entropy for _, entropy in plain) + 1.0, (plain, cured)
+
+
+def test_run_functions_refuse_another_config():
+    with pytest.raises(ValueError, match="config must be a DCGANConfig, got GANConfig"):
+        run_dcgan(GANConfig())
+    with pytest.raises(ValueError, match="config must be a GANConfig, got DCGANConfig"):
+        run_gan(DCGANConfig())

@@ -42,11 +42,11 @@ def test_softmax_cross_entropy_gradient_is_p_minus_y():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"in_features": 0, "n_classes": 3}, "in_features must be a positive integer"),
-        ({"in_features": 2.0, "n_classes": 3}, "in_features must be a positive integer"),
-        ({"in_features": True, "n_classes": 3}, "in_features must be a positive integer"),
-        ({"in_features": 2, "n_classes": 1}, "n_classes must be an integer of at least 2"),
-        ({"in_features": 2, "n_classes": "10"}, "n_classes must be an integer of at least 2"),
+        ({"in_features": 0, "n_classes": 3}, "in_features must be an integer ≥ 1"),
+        ({"in_features": 2.0, "n_classes": 3}, "in_features must be an integer ≥ 1"),
+        ({"in_features": True, "n_classes": 3}, "in_features must be an integer ≥ 1"),
+        ({"in_features": 2, "n_classes": 1}, "n_classes must be an integer ≥ 2"),
+        ({"in_features": 2, "n_classes": "10"}, "n_classes must be an integer ≥ 2"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):

@@ -52,16 +52,16 @@ def test_dropout_is_active_only_in_training():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"in_features": 0}, "in_features must be a positive integer"),
-        ({"in_features": 64.0}, "in_features must be a positive integer"),
-        ({"hidden": (256, 0)}, "hidden must be a sequence of positive integers"),
-        ({"hidden": 256}, "hidden must be a sequence of positive integers"),
-        ({"hidden": (2.5,)}, "hidden must be a sequence of positive integers"),
-        ({"hidden": "256"}, "hidden must be a sequence of positive integers"),
-        ({"n_classes": 1}, "n_classes must be an integer of at least 2"),
-        ({"dropout": 1.0}, r"dropout must be a probability in \[0, 1\)"),
-        ({"dropout": -0.1}, r"dropout must be a probability in \[0, 1\)"),
-        ({"dropout": "0.1"}, r"dropout must be a probability in \[0, 1\)"),
+        ({"in_features": 0}, "in_features must be an integer ≥ 1"),
+        ({"in_features": 64.0}, "in_features must be an integer ≥ 1"),
+        ({"hidden": (256, 0)}, "hidden must be a sequence of integers ≥ 1"),
+        ({"hidden": 256}, "hidden must be a sequence of integers ≥ 1"),
+        ({"hidden": (2.5,)}, "hidden must be a sequence of integers ≥ 1"),
+        ({"hidden": "256"}, "hidden must be a sequence of integers ≥ 1"),
+        ({"n_classes": 1}, "n_classes must be an integer ≥ 2"),
+        ({"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
+        ({"dropout": -0.1}, r"dropout must be a number in \[0, 1\)"),
+        ({"dropout": "0.1"}, r"dropout must be a number in \[0, 1\)"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):
@@ -95,7 +95,7 @@ def test_confusion_matrix_counts_pairs():
 @pytest.mark.parametrize(
     ("y_true", "y_pred", "n_classes", "message"),
     [
-        ([0, 1], [0, 1], 0, "n_classes must be a positive integer"),
+        ([0, 1], [0, 1], 0, "n_classes must be an integer ≥ 1"),
         ([0, 1], [0, 5], 3, r"y_pred must hold integer labels in \[0, 3\)"),
         ([0.0, 1.0], [0, 1], 3, "y_true must be a 1-D tensor of integer labels"),
         ([[0, 1]], [0, 1], 3, "y_true must be a 1-D tensor of integer labels"),
@@ -115,5 +115,5 @@ def test_show_confusion_and_show_digits_draw():
     plt.close("all")
     with pytest.raises(ValueError, match="labels must have one entry per image"):
         show_digits(torch.rand(3, 64), torch.tensor([1, 2]))
-    with pytest.raises(ValueError, match="ncols must be a positive integer"):
+    with pytest.raises(ValueError, match="ncols must be an integer ≥ 1"):
         show_digits(torch.rand(3, 64), ncols=0)

@@ -30,9 +30,9 @@ def test_policy_network_shapes_and_errors():
     assert torch.allclose(torch.softmax(logits, dim=1).sum(dim=1), torch.ones(7))
     with pytest.raises(ValueError, match=r"obs must have shape \(B, 4\)"):
         net(torch.randn(4))
-    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+    with pytest.raises(ValueError, match="hidden must be an integer ≥ 1"):
         PolicyNetwork(hidden=0)
-    with pytest.raises(ValueError, match="n_actions must be a positive integer"):
+    with pytest.raises(ValueError, match="n_actions must be an integer ≥ 1"):
         PolicyNetwork(n_actions=1.5)
 
 
@@ -95,11 +95,11 @@ def test_stop_is_asked_after_every_episode():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"episodes": 0}, "episodes must be a positive integer"),
-        ({"episodes": 2.5}, "episodes must be a positive integer"),
+        ({"episodes": 0}, "episodes must be an integer ≥ 1"),
+        ({"episodes": 2.5}, "episodes must be an integer ≥ 1"),
         ({"lr": 0.0}, r"lr must be a number > 0, got 0.0"),
         ({"gamma": 1.5}, r"gamma must be a number in \[0, 1\], got 1.5"),
-        ({"hidden": 0}, "hidden must be a positive integer"),
+        ({"hidden": 0}, "hidden must be an integer ≥ 1"),
         ({"baseline_rate": -0.1}, r"baseline_rate must be a number in \[0, 1\]"),
     ],
 )
@@ -134,7 +134,7 @@ def test_value_estimates_against_a_loop():
     assert estimate == pytest.approx(3.0) and measured == pytest.approx(np.mean(observed))
     with pytest.raises(ValueError, match=r"gamma must be a number in \[0, 1\)"):
         value_estimates(Constant(2.0), 1.0)
-    with pytest.raises(ValueError, match="episodes must be a positive integer"):
+    with pytest.raises(ValueError, match="episodes must be an integer ≥ 1"):
         value_estimates(Constant(2.0), 0.9, episodes=0)
 
 
@@ -160,9 +160,9 @@ def test_config_is_documented_and_checks_itself():
     names = {f.name for f in fields(ReinforceConfig)}
     assert set(field_docs(ReinforceConfig)) == names and {"steps", "seed", "device"} <= names
     for change, message in [
-        ({"steps": 0}, "steps must be ≥ 1"),
-        ({"lr": -1.0}, "lr must be > 0"),
-        ({"gamma": 2}, r"gamma must be in \[0, 1\]"),
+        ({"steps": 0}, "steps must be an integer ≥ 1"),
+        ({"lr": -1.0}, "lr must be a number > 0"),
+        ({"gamma": 2}, r"gamma must be a number in \[0, 1\]"),
         ({"device": "cuda"}, 'device must be "cpu" for REINFORCE'),
         ({"device": "tpu"}, "device must be one of"),
     ]:

@@ -54,7 +54,7 @@ def test_q_network_shapes_and_errors():
     assert net(torch.randn(7, 4)).shape == (7, 3)
     with pytest.raises(ValueError, match=r"obs must have shape \(B, 4\)"):
         net(torch.randn(4))
-    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+    with pytest.raises(ValueError, match="hidden must be an integer ≥ 1"):
         QNetwork(hidden=0)
 
 
@@ -73,7 +73,7 @@ def test_replay_buffer_ring_and_sample():
     assert torch.equal(next_obs[:, 0], obs[:, 0] + 1)
     assert set(terminated.tolist()) <= {0.0, 1.0}
     assert torch.equal(terminated, (obs[:, 0] == 5).float())
-    with pytest.raises(ValueError, match="capacity must be a positive integer"):
+    with pytest.raises(ValueError, match="capacity must be an integer ≥ 1"):
         ReplayBuffer(capacity=0, obs_size=2)
 
 
@@ -116,9 +116,9 @@ def test_q_learning_finds_the_shortest_cliff_path():
         state, reward, terminated, truncated, _ = env.step(int(Q[state].argmax()))
         total, done = total + reward, terminated or truncated
     assert total == -13
-    with pytest.raises(ValueError, match="episodes must be a positive integer"):
+    with pytest.raises(ValueError, match="episodes must be an integer ≥ 1"):
         q_learning(env, episodes=0)
-    with pytest.raises(ValueError, match=r"alpha must be a step size in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"alpha must be a number in \(0, 1\]"):
         q_learning(env, episodes=1, alpha=0.0)
 
 
@@ -136,13 +136,13 @@ def test_draw_cartpole():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"steps": 0}, "steps must be ≥ 1, got 0"),
-        ({"batch_size": -1}, "batch_size must be a positive integer"),
+        ({"steps": 0}, "steps must be an integer ≥ 1, got 0"),
+        ({"batch_size": -1}, "batch_size must be an integer ≥ 1"),
         ({"gamma": 1.5}, r"gamma must be a number in \[0, 1\]"),
         ({"lr": 0.0}, "lr must be a number > 0"),
-        ({"tau": 0.0}, r"tau must be a fraction in \(0, 1\]"),
-        ({"epsilon_end": -0.1}, r"epsilon_end must be a probability in \[0, 1\]"),
-        ({"learning_starts": -1}, "learning_starts must be an integer >= 0"),
+        ({"tau": 0.0}, r"tau must be a number in \(0, 1\]"),
+        ({"epsilon_end": -0.1}, r"epsilon_end must be a number in \[0, 1\]"),
+        ({"learning_starts": -1}, "learning_starts must be an integer ≥ 0"),
         ({"device": "tpu"}, "device must be one of"),
     ],
 )
@@ -196,7 +196,7 @@ def test_greedy_returns_plays_each_episode_as_if_alone():
     threads = torch.get_num_threads()
     assert greedy_returns(net, episodes=5, seed=7).tolist() == one_at_a_time
     assert torch.get_num_threads() == threads
-    with pytest.raises(ValueError, match="episodes must be a positive integer"):
+    with pytest.raises(ValueError, match="episodes must be an integer ≥ 1"):
         greedy_returns(net, episodes=0)
 
 

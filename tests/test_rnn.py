@@ -73,9 +73,9 @@ def test_adding_problem_data():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"n": 0, "T": 5}, "n must be a positive integer"),
-        ({"n": 2, "T": 1}, "T must be an integer of at least 2"),
-        ({"n": 2.0, "T": 5}, "n must be a positive integer"),
+        ({"n": 0, "T": 5}, "n must be an integer ≥ 1"),
+        ({"n": 2, "T": 1}, "T must be an integer ≥ 2"),
+        ({"n": 2.0, "T": 5}, "n must be an integer ≥ 1"),
     ],
 )
 def test_adding_problem_bad_arguments(kwargs, message):
@@ -93,8 +93,8 @@ def test_sequence_regressor_shapes(cell):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"input_size": 0, "hidden_size": 8}, "input_size must be a positive integer"),
-        ({"input_size": 2, "hidden_size": True}, "hidden_size must be a positive integer"),
+        ({"input_size": 0, "hidden_size": 8}, "input_size must be an integer ≥ 1"),
+        ({"input_size": 2, "hidden_size": True}, "hidden_size must be an integer ≥ 1"),
         ({"input_size": 2, "hidden_size": 8, "output_size": 0}, "output_size must be"),
         ({"input_size": 2, "hidden_size": 8, "cell": "gru"}, "cell must be 'rnn' or 'lstm'"),
     ],
@@ -121,7 +121,7 @@ def test_char_lstm_shapes_state_and_errors():
     assert torch.allclose(torch.cat([first, second], dim=1), logits, atol=1e-6)
     with pytest.raises(ValueError, match=r"idx must be a \(B, T\) tensor of int64"):
         model(idx.float())
-    with pytest.raises(ValueError, match="vocab_size must be a positive integer"):
+    with pytest.raises(ValueError, match="vocab_size must be an integer ≥ 1"):
         CharLSTM(vocab_size=0)
 
 
@@ -146,9 +146,9 @@ def test_corpus_ships_with_the_package():
 
 
 def test_fit_adding_bad_arguments():
-    with pytest.raises(ValueError, match="steps must be a positive integer"):
+    with pytest.raises(ValueError, match="steps must be an integer ≥ 1"):
         fit_adding(SequenceRegressor(2, 4), T=10, steps=0)
-    with pytest.raises(ValueError, match="eval_every must be a positive integer"):
+    with pytest.raises(ValueError, match="eval_every must be an integer ≥ 1"):
         fit_adding(SequenceRegressor(2, 4), T=10, steps=5, eval_every=0)
 
 

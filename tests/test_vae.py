@@ -114,11 +114,11 @@ def test_vae_loss_is_the_gaussian_negative_log_likelihood_plus_kl():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"in_features": 0}, "in_features must be a positive integer"),
-        ({"hidden": (256, 0)}, "hidden must be a sequence of positive integers"),
-        ({"hidden": 128}, "hidden must be a sequence of positive integers"),
-        ({"code_size": 0}, "code_size must be a positive integer"),
-        ({"code_size": 2.0}, "code_size must be a positive integer"),
+        ({"in_features": 0}, "in_features must be an integer ≥ 1"),
+        ({"hidden": (256, 0)}, "hidden must be a sequence of integers ≥ 1"),
+        ({"hidden": 128}, "hidden must be a sequence of integers ≥ 1"),
+        ({"code_size": 0}, "code_size must be an integer ≥ 1"),
+        ({"code_size": 2.0}, "code_size must be an integer ≥ 1"),
     ],
 )
 def test_bad_constructor_arguments_are_named(kwargs, message):
@@ -205,12 +205,12 @@ def test_config_fields_are_documented_and_checked():
     assert set(field_docs(VAEConfig)) == names
     assert {"seed", "device", "epochs", "n_samples"} <= names
     for bad, message in [
-        ({"epochs": 0}, "epochs must be ≥ 1"),
-        ({"variance": 0.0}, "variance must be > 0"),
-        ({"lr": -1.0}, "lr must be > 0"),
-        ({"hidden": (0,)}, "hidden must be a tuple of positive integers"),
-        ({"weight_decay": -1e-4}, "weight_decay must be ≥ 0"),
-        ({"n_samples": 0}, "n_samples must be ≥ 1"),
+        ({"epochs": 0}, "epochs must be an integer ≥ 1"),
+        ({"variance": 0.0}, "variance must be a number > 0"),
+        ({"lr": -1.0}, "lr must be a number > 0"),
+        ({"hidden": (0,)}, "hidden must be a sequence of integers ≥ 1"),
+        ({"weight_decay": -1e-4}, "weight_decay must be a number ≥ 0"),
+        ({"n_samples": 0}, "n_samples must be an integer ≥ 1"),
         ({"compare_autoencoder": "yes"}, "compare_autoencoder must be True or False"),
         ({"device": "gpu"}, "device must be one of"),
         ({"seed": -1}, "seed must be an integer"),

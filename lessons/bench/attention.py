@@ -4,7 +4,7 @@ text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -19,7 +19,7 @@ from lessons.attention import (
     fit_translation,
     windowed_bits_per_char,
 )
-from lessons.config import RunConfig, check_budget, check_positive
+from lessons.config import RunConfig, check_budget, check_int_argument, check_positive
 from lessons.rnn import corpus_split
 from lessons.runtime import pick_device, progress_bar, seed_everything, stopwatch
 from lessons.translation import (
@@ -28,18 +28,6 @@ from lessons.translation import (
     DateData,
     make_dates,
 )
-
-
-def _check_config(config: object) -> None:
-    """Every numeric field but the seed must be positive, and an integer where it is typed int."""
-    for field in fields(config):
-        value = getattr(config, field.name)
-        if field.name == "seed" or field.type not in ("int", "float"):
-            continue
-        kind = (int,) if field.type == "int" else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-            what = "integer" if field.type == "int" else "number"
-            raise ValueError(f"{field.name} must be a positive {what}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -64,6 +52,10 @@ class TransformerConfig(RunConfig):
     def __post_init__(self) -> None:
         check_budget(self)
         check_positive(self, "batch_size", "lr", "n_embd", "n_head", "n_layer", "n_train")
+        if self.n_embd % self.n_head or self.n_embd % 2:
+            raise ValueError(
+                f"n_embd must be an even multiple of n_head ({self.n_head}), got {self.n_embd}"
+            )
 
 
 @dataclass(frozen=True)
@@ -118,11 +110,8 @@ def run_transformer(config: TransformerConfig, *, progress: bool = False) -> dic
     by greedy decoding), ``final_loss`` (mean training cross-entropy of the last 50 steps),
     ``steps`` and ``train_seconds`` (wall time of training alone).
     """
-    _check_config(config)
-    if config.n_embd % config.n_head or config.n_embd % 2:
-        raise ValueError(
-            f"n_embd must be an even multiple of n_head ({config.n_head}), got {config.n_embd}"
-        )
+    if not isinstance(config, TransformerConfig):  # a TransformerConfig checked itself when built
+        raise ValueError(f"config must be a TransformerConfig, got {type(config).__name__}")
     seed_everything(config.seed)
     device = pick_device(config.device)
     data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
@@ -138,7 +127,8 @@ def run_seq2seq(config: Seq2SeqConfig, *, progress: bool = False) -> dict[str, f
     Returns the same keys as ``run_transformer``: ``exact_match``, ``final_loss``, ``steps`` and
     ``train_seconds``.
     """
-    _check_config(config)
+    if not isinstance(config, Seq2SeqConfig):  # a Seq2SeqConfig checked itself when built
+        raise ValueError(f"config must be a Seq2SeqConfig, got {type(config).__name__}")
     seed_everything(config.seed)
     device = pick_device(config.device)
     data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
@@ -162,7 +152,8 @@ def run_attention_seq2seq(
     Returns the same keys as ``run_transformer``: ``exact_match``, ``final_loss``, ``steps`` and
     ``train_seconds``.
     """
-    _check_config(config)
+    if not isinstance(config, Seq2SeqConfig):  # a Seq2SeqConfig checked itself when built
+        raise ValueError(f"config must be a Seq2SeqConfig, got {type(config).__name__}")
     seed_everything(config.seed)
     device = pick_device(config.device)
     data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
@@ -227,8 +218,7 @@ class CharGPTConfig(RunConfig):
             raise ValueError(
                 f"n_embd must be a multiple of n_head ({self.n_head}), got {self.n_embd}"
             )
-        if self.context < 2:
-            raise ValueError(f"context must be ≥ 2, got {self.context}")
+        check_int_argument("context", self.context, least=2)
 
 
 def run_char_gpt(config: CharGPTConfig, *, progress: bool = False) -> dict[str, float]:

@@ -13,7 +13,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from lessons.autoencoder import Autoencoder
-from lessons.config import RunConfig, check_budget, check_positive, check_widths
+from lessons.config import (
+    RunConfig,
+    check_at_least_zero,
+    check_budget,
+    check_positive,
+    check_widths,
+)
 from lessons.data import load_digits_split
 from lessons.runtime import pick_device, progress_bar, seed_everything
 
@@ -39,8 +45,7 @@ class AutoencoderConfig(RunConfig):
         check_budget(self)
         check_positive(self, "lr", "batch_size", "code_size")
         check_widths(self, "hidden")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be ≥ 0, got {self.weight_decay!r}")
+        check_at_least_zero(self, "weight_decay")
 
 
 def pca_test_mse(X_train: torch.Tensor, X_test: torch.Tensor, k: int) -> float:

@@ -4,7 +4,7 @@ the CNN (lesson 8), for the command line and the results page.
 >>> CNNConfig(epochs=0)  # a config checks itself when built
 Traceback (most recent call last):
 ...
-ValueError: epochs must be ≥ 1, got 0
+ValueError: epochs must be an integer ≥ 1, got 0
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lessons.cnn import (
 )
 from lessons.config import (
     RunConfig,
+    check_at_least_zero,
     check_budget,
     check_fraction,
     check_positive,
@@ -56,8 +57,7 @@ class SoftmaxConfig(RunConfig):
     def __post_init__(self) -> None:
         check_budget(self)
         check_positive(self, "lr", "batch_size")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be ≥ 0, got {self.weight_decay!r}")
+        check_at_least_zero(self, "weight_decay")
 
 
 def run_softmax(config: SoftmaxConfig, *, progress: bool = False) -> dict[str, float]:
@@ -72,7 +72,7 @@ def run_softmax(config: SoftmaxConfig, *, progress: bool = False) -> dict[str, f
     >>> SoftmaxConfig(epochs=0)
     Traceback (most recent call last):
     ...
-    ValueError: epochs must be ≥ 1, got 0
+    ValueError: epochs must be an integer ≥ 1, got 0
     """
     if not isinstance(config, SoftmaxConfig):
         raise ValueError(f"config must be a SoftmaxConfig, got {type(config).__name__}")
@@ -135,9 +135,7 @@ class MLPConfig(RunConfig):
         check_positive(self, "lr", "batch_size")
         check_fraction(self, "dropout")
         check_widths(self, "hidden")
-        if self.input_noise < 0 or self.weight_decay < 0:
-            name = "input_noise" if self.input_noise < 0 else "weight_decay"
-            raise ValueError(f"{name} must be ≥ 0, got {getattr(self, name)!r}")
+        check_at_least_zero(self, "input_noise", "weight_decay")
 
 
 def run_mlp(config: MLPConfig, *, progress: bool = False) -> dict[str, float]:
@@ -215,9 +213,7 @@ class CNNConfig(RunConfig):
         check_positive(self, "lr", "batch_size", "hidden")
         check_widths(self, "channels")
         check_fraction(self, "scale")
-        for name in ("shift", "degrees", "weight_decay"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be ≥ 0, got {getattr(self, name)!r}")
+        check_at_least_zero(self, "shift", "degrees", "weight_decay")
 
 
 def run_cnn(config: CNNConfig, *, progress: bool = False) -> dict[str, float]:

@@ -87,7 +87,7 @@ def _environment_line(env: dict[str, Any]) -> str:
 
 
 def _as_option(message: str, cls: type) -> str:
-    """Turn a config's error ``"epochs must be ≥ 1, got -3"`` into ``"--epochs must be …"``."""
+    """Turn a config's error ``"epochs must be …, got -3"`` into ``"--epochs must be …"``."""
     names = sorted((f.name for f in dataclasses.fields(cls)), key=len, reverse=True)
     for name in names:
         if re.match(rf"{re.escape(name)}\b", message):

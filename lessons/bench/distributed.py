@@ -4,7 +4,7 @@ results page.
 >>> DDPConfig(world_size=1)
 Traceback (most recent call last):
 ...
-ValueError: world_size must be ≥ 2, got 1
+ValueError: world_size must be an integer ≥ 2, got 1
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from pathlib import Path
 
 import torch
 
-from lessons.config import RunConfig, check_budget, check_positive, check_widths
+from lessons.config import (
+    RunConfig,
+    check_budget,
+    check_int_argument,
+    check_positive,
+    check_widths,
+)
 from lessons.distributed import (
     launch,
     train_data_parallel,
@@ -48,9 +54,7 @@ class DDPConfig(RunConfig):
         check_budget(self)
         check_positive(self, "batch_size", "threads", "snapshot_step", "lr", "timeout")
         check_widths(self, "hidden")
-        ws = self.world_size
-        if isinstance(ws, bool) or not isinstance(ws, int) or ws < 2:
-            raise ValueError(f"world_size must be ≥ 2, got {ws!r}")
+        check_int_argument("world_size", self.world_size, least=2)
 
 
 def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:

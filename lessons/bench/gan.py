@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -15,17 +14,9 @@ from lessons.gan import (
     ConvGenerator,
     Discriminator,
     Generator,
-    _check_positive,
     train_gan,
 )
 from lessons.runtime import stopwatch
-
-
-def _validate(config: object, positive: Sequence[str]) -> None:
-    for name in positive:
-        _check_positive(name, getattr(config, name))
-    if not config.lr > 0:
-        raise ValueError(f"lr must be a positive number, got {config.lr!r}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +78,8 @@ def run_gan(config: GANConfig, *, progress: bool = False) -> dict[str, float]:
     from lessons import pick_device, seed_everything
     from lessons.data import load_digits_split
 
-    _validate(config, ["epochs", "batch_size", "latent_dim", "hidden", "judge_epochs", "n_samples"])
+    if not isinstance(config, GANConfig):  # a GANConfig checked its fields when built
+        raise ValueError(f"config must be a GANConfig, got {type(config).__name__}")
     seed_everything(config.seed)
     device = pick_device(config.device)
     split = load_digits_split()
@@ -131,6 +123,8 @@ class DCGANConfig(RunConfig):
     def __post_init__(self) -> None:
         check_budget(self)
         check_positive(self, "lr", "batch_size", "latent_dim", "width", "judge_epochs", "n_samples")
+        if not isinstance(self.minibatch_std, bool):
+            raise ValueError(f"minibatch_std must be True or False, got {self.minibatch_std!r}")
 
 
 def run_dcgan(config: DCGANConfig, *, progress: bool = False) -> dict[str, float]:
@@ -146,9 +140,8 @@ def run_dcgan(config: DCGANConfig, *, progress: bool = False) -> dict[str, float
     from lessons import pick_device, seed_everything
     from lessons.data import load_digits_split
 
-    _validate(config, ["epochs", "batch_size", "latent_dim", "width", "judge_epochs", "n_samples"])
-    if not isinstance(config.minibatch_std, bool):
-        raise ValueError(f"minibatch_std must be True or False, got {config.minibatch_std!r}")
+    if not isinstance(config, DCGANConfig):  # a DCGANConfig checked its fields when built
+        raise ValueError(f"config must be a DCGANConfig, got {type(config).__name__}")
     seed_everything(config.seed)
     device = pick_device(config.device)
     split = load_digits_split()

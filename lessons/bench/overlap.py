@@ -8,7 +8,7 @@ run does it with more pairs and epochs, and the benchmark repeats it over seeds.
 >>> OverlapConfig(pair_epochs=0)  # a config checks itself when built
 Traceback (most recent call last):
 ...
-ValueError: pair_epochs must be ≥ 1, got 0
+ValueError: pair_epochs must be an integer ≥ 1, got 0
 """
 
 from __future__ import annotations

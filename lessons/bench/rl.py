@@ -12,7 +12,7 @@ results page.
 >>> ReinforceConfig(baseline_rate=2.0)
 Traceback (most recent call last):
 ...
-ValueError: baseline_rate must be in [0, 1], got 2.0
+ValueError: baseline_rate must be a number in [0, 1], got 2.0
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from lessons.config import RunConfig, check_budget, check_positive
+from lessons.config import RunConfig, check_budget, check_fraction, check_positive
 from lessons.rl import (
     DQNConfig,
     _check_config,
@@ -102,10 +102,7 @@ class ReinforceConfig(RunConfig):
     def __post_init__(self) -> None:
         check_budget(self)  # steps, seed, device
         check_positive(self, "lr", "hidden", "solve_return", "solve_window", "eval_episodes")
-        for name in ("gamma", "baseline_rate"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        check_fraction(self, "gamma", "baseline_rate", closed=True)
         if self.device != "cpu":
             raise ValueError(
                 f'device must be "cpu" for REINFORCE (it plays one step at a time, and a tiny '

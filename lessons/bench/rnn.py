@@ -10,7 +10,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessons.config import RunConfig, check_budget, check_fraction, check_positive
+from lessons.config import (
+    RunConfig,
+    check_budget,
+    check_fraction,
+    check_int_argument,
+    check_positive,
+)
 from lessons.rnn import (
     DropoutCharLSTM,
     SequenceRegressor,
@@ -44,8 +50,7 @@ class AddingConfig(RunConfig):
     def __post_init__(self) -> None:
         check_budget(self)
         check_positive(self, "hidden_size", "lr", "batch_size", "clip", "eval_every")
-        if isinstance(self.T, bool) or not isinstance(self.T, int) or self.T < 2:
-            raise ValueError(f"T must be ≥ 2, got {self.T!r}")
+        check_int_argument("T", self.T, least=2)
         if self.eval_every > self.steps:
             raise ValueError(f"eval_every must be ≤ steps ({self.steps}), got {self.eval_every!r}")
 
