@@ -14,7 +14,7 @@ import pytest
 
 from lessons.bench import registry, results
 from lessons.bench.cli import build_parser, main
-from lessons.config import config_from_options, field_docs, option_name
+from lessons.config import budget_of, config_from_options, field_docs, option_name
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = registry.MODELS
@@ -97,9 +97,15 @@ ERRORS = [
         ["run", "resnet"],
         "lessons run: unknown model 'resnet'; accepted: " + ", ".join(registry.names()),
     ),
-    (["run", "cnn", "--epochs", "-3"], "lessons run cnn: --epochs must be ≥ 1, got -3"),
-    (["run", "lstm-adding", "--steps", "0"], "lessons run lstm-adding: --steps must be ≥ 1, got 0"),
-    (["run", "mlp", "--dropout", "1.5"], "lessons run mlp: --dropout must be in [0, 1), got 1.5"),
+    (["run", "cnn", "--epochs", "-3"], "lessons run cnn: --epochs must be an integer ≥ 1, got -3"),
+    (
+        ["run", "lstm-adding", "--steps", "0"],
+        "lessons run lstm-adding: --steps must be an integer ≥ 1, got 0",
+    ),
+    (
+        ["run", "mlp", "--dropout", "1.5"],
+        "lessons run mlp: --dropout must be a number in [0, 1), got 1.5",
+    ),
     (["run", "cnn", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
     (["run", "cnn", "--device", "tpu"], "--device must be one of"),
     (
@@ -214,21 +220,41 @@ def test_python_dash_m_lessons_runs():
 
 # Fields where -5 is a valid value: a return to reach can be any number.
 NEGATIVE_ALLOWED = {"solve_return"}
+NUMERIC_TYPES = ("int", "float", "tuple[int, ...]", int, float, tuple[int, ...])
 NUMERIC_OPTIONS = [
     (spec, field.name)
     for spec in SPECS
     for field in dataclasses.fields(spec.config)
-    if field.type in ("int", "float", int, float) and field.name not in NEGATIVE_ALLOWED
+    if field.type in NUMERIC_TYPES and field.name not in NEGATIVE_ALLOWED
 ]
+
+
+def test_the_numeric_options_cover_every_registered_model():
+    assert {spec.name for spec, _ in NUMERIC_OPTIONS} == set(registry.names())
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_a_budget_of_zero_is_one_line_for_every_model(spec, capsys):
+    """`lessons run gan --epochs 0` (or `--steps 0`): the rule's one wording, status 2."""
+    (name,) = budget_of(spec.config())
+    option = "--" + name
+    status, out, err = run_cli(capsys, "run", spec.name, option, "0", "--no-progress")
+    assert (status, out) == (2, "")
+    assert err == f"lessons run {spec.name}: {option} must be an integer ≥ 1, got 0\n"
 
 
 @pytest.mark.parametrize(
     ("spec", "name"), NUMERIC_OPTIONS, ids=[f"{s.name}-{n}" for s, n in NUMERIC_OPTIONS]
 )
 def test_every_numeric_option_of_every_model_refuses_a_bad_value_in_one_line(spec, name, capsys):
-    """`lessons run MODEL --option -5`: one line naming the option, status 2, before training."""
+    """`lessons run MODEL --option -5`: one line naming the option, status 2, before training.
+
+    Layer widths (``--hidden 256 256``) get one bad width, -5, too.
+    """
     option = "--" + name.replace("_", "-")
     status, out, err = run_cli(capsys, "run", spec.name, option, "-5", "--no-progress")
     assert status == 2, f"status {status}; stderr {err!r}"
     assert out == "" and err.count("\n") == 1, f"not one line: {err!r}"
-    assert f"lessons run {spec.name}: {option} must be" in err, err
+    assert "Traceback" not in err, err
+    assert err.startswith(f"lessons run {spec.name}: {option} must be "), err
+    assert re.search(r"got \(?-5(\.0)?,?\)?$", err.rstrip()), err  # the value given, shown back

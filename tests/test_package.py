@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+import lessons
 from lessons import pick_device, seed_everything
+from lessons.config import (
+    check_fraction_argument,
+    check_int_argument,
+    check_layer_widths,
+    check_nonnegative_argument,
+    check_positive_argument,
+)
 from lessons.data import carve_validation, load_digits_split
 from lessons.train import accuracy, fit
 
@@ -136,3 +145,62 @@ def test_the_floor_job_installs_exactly_the_lower_bounds():
     for name, version in lower.items():
         bound = version.split(".")
         assert pins[name].split(".")[: len(bound)] == bound, f"{name}: {pins[name]} vs >={version}"
+
+
+# One wording per validation rule: every check goes through lessons.config's helpers.
+RULES = [
+    (lambda: check_int_argument("n", 0), "n must be an integer ≥ 1, got 0"),
+    (lambda: check_int_argument("n", 2.0), "n must be an integer ≥ 1, got 2.0"),
+    (lambda: check_int_argument("n", True, least=0), "n must be an integer ≥ 0, got True"),
+    (lambda: check_int_argument("k", 1, least=2), "k must be an integer ≥ 2, got 1"),
+    (lambda: check_positive_argument("lr", 0), "lr must be a number > 0, got 0"),
+    (lambda: check_positive_argument("lr", "1"), "lr must be a number > 0, got '1'"),
+    (lambda: check_nonnegative_argument("w", -0.5), "w must be a number ≥ 0, got -0.5"),
+    (lambda: check_fraction_argument("p", 1.0), r"p must be a number in \[0, 1\), got 1.0"),
+    (lambda: check_fraction_argument("p", 1.5, closed=True), r"p must be a number in \[0, 1\]"),
+    (
+        lambda: check_layer_widths("h", (4, 0)),
+        r"h must be a sequence of integers ≥ 1, got \(4, 0\)",
+    ),
+    (lambda: check_layer_widths("h", "44"), "h must be a sequence of integers ≥ 1, got '44'"),
+    (lambda: check_layer_widths("c", (), nonempty=True), "c must be a non-empty sequence of"),
+]
+
+
+@pytest.mark.parametrize(("check", "message"), RULES)
+def test_each_rule_has_one_wording(check, message):
+    with pytest.raises(ValueError, match=f"^{message}"):
+        check()
+
+
+def test_the_helpers_accept_what_they_promise():
+    check_int_argument("n", 0, least=0)
+    check_positive_argument("lr", 1e-9)
+    check_nonnegative_argument("w", 0)
+    check_fraction_argument("p", 0.0)
+    check_fraction_argument("p", 1, closed=True)
+    check_layer_widths("h", [])
+    check_layer_widths("h", [3, 1])
+
+
+OLD_WORDINGS = ("a positive integer", "an integer of at least", "must be ≥ 1")
+
+
+def test_no_old_wording_of_a_rule_comes_back():
+    """The package words each rule one way; the wordings it replaced must not reappear."""
+    root = Path(lessons.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name == "corpus.txt" or "__pycache__" in path.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:  # not a text file
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            found += [
+                f"{path.relative_to(root.parent)}:{number}: {old!r}"
+                for old in OLD_WORDINGS
+                if old in line
+            ]
+    assert not found, "old wordings of a validation rule:\n" + "\n".join(found)
