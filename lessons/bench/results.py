@@ -237,12 +237,25 @@ def _real_scores(results: dict[str, Any], words: dict[str, Any]) -> str:
     return "–"
 
 
+def _number(value: Any) -> str:
+    """A metric for the runs table: whole counts in full (43,307), other numbers to 4 digits.
+
+    >>> _number(43307.0), _number(0.64849), _number(826208), _number(1.0)
+    ('43,307', '0.6485', '826,208', '1')
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:.4g}"
+    return str(value)
+
+
 def _runs_table(results: dict[str, Any], words: dict[str, Any]) -> str:
     rows = []
     for e in results["models"]:
         for run in e["runs"]:
             others = ", ".join(
-                f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                f"{k} {_number(v)}"
                 for k, v in run["metrics"].items()
                 if k != e["metric"] and k not in e["budget"]
             )
