@@ -195,7 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"  {budget}, seed {config.seed}, {seconds:.1f} s wall time")
     others = {k: v for k, v in metrics.items() if k != spec.metric and k not in budget_of(config)}
     if others:
-        print("  " + ", ".join(f"{k} {v:.4g}" for k, v in others.items()))
+        print("  " + ", ".join(f"{k} {results.format_number(v)}" for k, v in others.items()))
     print(f"  {_environment_line(env)}")
     return 0
 

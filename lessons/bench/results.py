@@ -237,10 +237,10 @@ def _real_scores(results: dict[str, Any], words: dict[str, Any]) -> str:
     return "–"
 
 
-def _number(value: Any) -> str:
+def format_number(value: Any) -> str:
     """A metric for the runs table: whole counts in full (43,307), other numbers to 4 digits.
 
-    >>> _number(43307.0), _number(0.64849), _number(826208), _number(1.0)
+    >>> format_number(43307.0), format_number(0.64849), format_number(826208), format_number(1.0)
     ('43,307', '0.6485', '826,208', '1')
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -255,7 +255,7 @@ def _runs_table(results: dict[str, Any], words: dict[str, Any]) -> str:
     for e in results["models"]:
         for run in e["runs"]:
             others = ", ".join(
-                f"{k} {_number(v)}"
+                f"{k} {format_number(v)}"
                 for k, v in run["metrics"].items()
                 if k != e["metric"] and k not in e["budget"]
             )
