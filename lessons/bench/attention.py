@@ -127,15 +127,7 @@ def run_seq2seq(config: Seq2SeqConfig, *, progress: bool = False) -> dict[str, f
     Returns the same keys as ``run_transformer``: ``exact_match``, ``final_loss``, ``steps`` and
     ``train_seconds``.
     """
-    if not isinstance(config, Seq2SeqConfig):  # a Seq2SeqConfig checked itself when built
-        raise ValueError(f"config must be a Seq2SeqConfig, got {type(config).__name__}")
-    seed_everything(config.seed)
-    device = pick_device(config.device)
-    data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
-    model = Seq2SeqLSTM(
-        len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.hidden_size, config.embedding_size
-    ).to(device)
-    return _run(model, data, config, progress)
+    return _run_lstm(Seq2SeqLSTM, config, progress)
 
 
 @dataclass(frozen=True)
@@ -152,12 +144,19 @@ def run_attention_seq2seq(
     Returns the same keys as ``run_transformer``: ``exact_match``, ``final_loss``, ``steps`` and
     ``train_seconds``.
     """
+    return _run_lstm(AttentionLSTM, config, progress)
+
+
+def _run_lstm(
+    model_class: type[nn.Module], config: Seq2SeqConfig, progress: bool
+) -> dict[str, float]:
+    """Build ``model_class`` (an LSTM encoder-decoder) at ``config``'s sizes; train and score it."""
     if not isinstance(config, Seq2SeqConfig):  # a Seq2SeqConfig checked itself when built
         raise ValueError(f"config must be a Seq2SeqConfig, got {type(config).__name__}")
     seed_everything(config.seed)
     device = pick_device(config.device)
     data = make_dates(n_train=config.n_train, n_test=1_000, seed=config.seed)
-    model = AttentionLSTM(
+    model = model_class(
         len(SOURCE_ALPHABET), len(TARGET_ALPHABET), config.hidden_size, config.embedding_size
     ).to(device)
     return _run(model, data, config, progress)
