@@ -113,6 +113,10 @@ ERRORS = [
         "lessons run: --device cuda:99: not available here; accepted: cpu",
     ),
     (["bench", "--only", "resnet"], "--only resnet: unknown model; accepted: softmax, mlp"),
+    (
+        ["bench", "--only", "cnn", "--device", "cuda:99"],
+        "lessons bench: --device cuda:99: not available here; accepted: cpu",
+    ),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required: COMMAND"),
 ]
@@ -205,6 +209,49 @@ def test_bench_only_keeps_the_other_rows(tmp_path, capsys):
         assert status == 0
     data = results.read(tmp_path)
     assert [m["name"] for m in data["models"]] == ["softmax", "mlp"]
+
+
+def test_bench_elsewhere_adds_its_own_table_and_keeps_the_main_one(tmp_path, capsys):
+    out = str(tmp_path)
+    assert run_cli(capsys, "bench", "--quick", "--only", "softmax", "--out", out)[0] == 0
+    main_table = results.read(tmp_path)["models"]
+    for _ in range(2):  # the same model on the same machine and device: one row, replaced
+        status, *_ = run_cli(
+            capsys, "bench", "--quick", "--only", "softmax", "--elsewhere", "--out", out
+        )
+        assert status == 0
+    data = results.read(tmp_path)
+    assert data["models"] == main_table
+    assert [e["name"] for e in data["elsewhere"]] == ["softmax"]
+    assert data["elsewhere"][0]["environment"]["device"] == "cpu"
+    # a GPU's row of the same machine is compared with that machine's CPU row
+    gpu = json.loads(json.dumps(data["elsewhere"][0]))
+    gpu["environment"].update(device="cuda", device_name="Some GPU")
+    gpu["seconds_mean"] = data["elsewhere"][0]["seconds_mean"] / 4
+    data["elsewhere"].append(gpu)
+    section = results.render(data, "en").split("## On other machines and devices")[1]
+    section = section.split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| [")]
+    assert len(rows) == 2
+    assert "| cpu |" in rows[0] and rows[0].count("| – |") == 1, "a CPU row compares with nothing"
+    assert "| cuda (Some GPU) |" in rows[1] and "| 4.0× faster |" in rows[1]
+    assert "| 快 4.0 倍 |" in results.render(data, "zh")
+    # a bench for the main table keeps the rows of other machines and devices
+    results.write(data, tmp_path)
+    assert run_cli(capsys, "bench", "--quick", "--only", "mlp", "--out", out)[0] == 0
+    assert len(results.read(tmp_path)["elsewhere"]) == 2
+
+
+def test_a_model_that_cannot_train_on_the_device_is_refused_before_training(capsys, monkeypatch):
+    import lessons.bench.cli
+
+    monkeypatch.setattr(lessons.bench.cli, "available_devices", lambda: ["cpu", "cuda"])
+    monkeypatch.setattr(lessons.bench.cli, "train_once", lambda *a, **k: pytest.fail("trained"))
+    message = "device must be 'cpu' (the gloo workers train on the CPU), got 'cuda'"
+    status, _, err = run_cli(capsys, "bench", "--only", "cnn", "ddp", "--device", "cuda")
+    assert status == 2 and err == f"lessons bench: --only ddp: {message}\n"
+    status, _, err = run_cli(capsys, "run", "ddp", "--device", "cuda")
+    assert status == 2 and err == f"lessons run ddp: --{message}\n"
 
 
 def test_python_dash_m_lessons_runs():

@@ -7,6 +7,7 @@
     python -m lessons run cnn --epochs 5 --seed 3 --json
     python -m lessons run cnn --help        # every setting of the model, with its meaning
     python -m lessons bench                 # every model over its seeds -> docs/results.*
+    python -m lessons bench --only cnn --device cuda --elsewhere  # a GPU's row, in its own table
 
 Bad input (an unknown model, a negative budget, a device this machine lacks) gets one line on
 stderr naming the choice and what is accepted, and exit status 2, before any training starts.
@@ -65,6 +66,13 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
+def device_name(device: str) -> str | None:
+    """The accelerator's model name for a CUDA ``device`` ("NVIDIA H100 80GB HBM3"), else None."""
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return torch.cuda.get_device_name(torch.device(device))
+    return None
+
+
 def environment(device: str = "cpu") -> dict[str, Any]:
     """Where a run happened: CPU model, cores, PyTorch's threads, versions, device and date."""
     return {
@@ -75,14 +83,16 @@ def environment(device: str = "cpu") -> dict[str, Any]:
         "torch": torch.__version__,
         "os": f"{platform.system()} {platform.release()}",
         "device": device,
+        "device_name": device_name(device),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
     }
 
 
 def _environment_line(env: dict[str, Any]) -> str:
+    device = env["device"] + (f" ({env['device_name']})" if env.get("device_name") else "")
     return (
         f"{env['cpu']}, {env['cores']} cores ({env['threads']} PyTorch threads), "
-        f"Python {env['python']}, PyTorch {env['torch']}, device {env['device']}, {env['date']}"
+        f"Python {env['python']}, PyTorch {env['torch']}, device {device}, {env['date']}"
     )
 
 
@@ -95,20 +105,24 @@ def _as_option(message: str, cls: type) -> str:
     return message
 
 
-def _check_device(device: str) -> None:
+def _check_device(device: str, command: str) -> None:
     accepted = available_devices()
     if device not in accepted:
         raise UsageError(
-            f"{PROG} run: --device {device}: not available here; accepted: {', '.join(accepted)}"
+            f"{PROG} {command}: --device {device}: not available here; "
+            f"accepted: {', '.join(accepted)}"
         )
 
 
-def _warm_up() -> None:
+def _warm_up(device: str = "cpu") -> None:
     # Start-up costs paid once per process, before the clock starts, so that the first timed run
     # is not slower than the others: the first optimizer imports torch._dynamo (about a second),
-    # and the digits come through scikit-learn (almost another).
-
+    # and the digits come through scikit-learn (almost another). On a GPU, the first use also
+    # makes the CUDA context and loads the matrix library.
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    if device.startswith("cuda"):
+        a = torch.ones(8, 8, device=device)
+        (a @ a).sum().item()
 
 
 def _plain(value: Any) -> Any:
@@ -117,7 +131,7 @@ def _plain(value: Any) -> Any:
 
 def train_once(spec: ModelSpec, config: Any, *, progress: bool) -> tuple[dict[str, Any], float]:
     """Run ``spec`` with ``config``; return its metrics (plain numbers) and the wall seconds."""
-    _warm_up()
+    _warm_up(getattr(config, "device", "cpu"))
     with stopwatch() as run:
         metrics = spec.run(config, progress=progress)
     plain = {k: (v.item() if hasattr(v, "item") else v) for k, v in metrics.items()}
@@ -168,7 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = config_from_options(spec.config, args)
     except ValueError as error:
         raise UsageError(f"{PROG} run {spec.name}: {_as_option(str(error), spec.config)}") from None
-    _check_device(config.device)
+    _check_device(config.device, "run")
     metrics, seconds = train_once(spec, config, progress=not args.no_progress)
     env = environment(config.device)
     value = metrics[spec.metric]
@@ -201,14 +215,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def bench(
-    specs: Sequence[ModelSpec], *, quick: bool = False, progress: bool = False, log=None
+    specs: Sequence[ModelSpec],
+    *,
+    quick: bool = False,
+    progress: bool = False,
+    log=None,
+    device: str = "cpu",
 ) -> list[dict[str, Any]]:
-    """Run each spec over its seeds at its full budget (or its quick one); return the entries."""
+    """Run each spec over its seeds at its full budget (or its quick one) on ``device``; return
+    the entries."""
     entries = []
     for spec in specs:
         runs = []
         for seed in spec.seeds:
-            config = spec.config(seed=seed, **(spec.quick if quick else {}))
+            config = spec.config(seed=seed, device=device, **(spec.quick if quick else {}))
             metrics, seconds = train_once(spec, config, progress=progress)
             runs.append({"seed": seed, "metrics": metrics, "seconds": seconds})
             if log:
@@ -269,15 +289,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 f"accepted: {', '.join(registry.names())}"
             )
     specs = [registry.find(name) for name in wanted]
+    _check_device(args.device, "bench")
+    for spec in specs:  # a model that cannot train on the device says so before any training
+        try:
+            spec.config(device=args.device)
+        except ValueError as error:
+            raise UsageError(f"{PROG} bench: --only {spec.name}: {error}") from None
     log = None if args.json else (lambda line: print(line, flush=True))
-    entries = bench(specs, quick=args.quick, progress=not args.no_progress, log=log)
+    entries = bench(
+        specs, quick=args.quick, progress=not args.no_progress, log=log, device=args.device
+    )
     order = {name: i for i, name in enumerate(registry.names())}
-    kept = []
-    if args.only:  # a partial bench keeps the other models' rows of the page it updates
-        previous = results.read(args.out) or {"models": []}
-        kept = [e for e in previous["models"] if e["name"] not in wanted]
-    models = sorted(kept + entries, key=lambda e: order.get(e["name"], len(order)))
-    record = {"command": "python -m lessons bench", "models": models}
+    previous = results.read(args.out) or {}
+    table = "elsewhere" if args.elsewhere else "models"
+    tables = {key: previous.get(key, []) for key in ("models", "elsewhere")}
+    if table == "models" and not args.only:  # a whole bench replaces the main table
+        tables["models"] = []
+
+    def same_row(old: dict[str, Any], new: dict[str, Any]) -> bool:
+        if table == "models":  # a partial bench keeps the other models' rows
+            return old["name"] == new["name"]
+        where = ("device", "device_name", "cpu")  # one row per model per machine and device
+        return old["name"] == new["name"] and all(
+            old["environment"].get(k) == new["environment"].get(k) for k in where
+        )
+
+    kept = [old for old in tables[table] if not any(same_row(old, new) for new in entries)]
+    tables[table] = sorted(kept + entries, key=lambda e: order.get(e["name"], len(order)))
+    record = {"command": "python -m lessons bench", **tables}
     paths = results.write(record, args.out)
     if args.json:
         print(json.dumps(record, ensure_ascii=False))
@@ -343,6 +382,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_parser.add_argument(
         "--quick", action="store_true", help="tiny budgets: checks the wiring, not the results"
+    )
+    bench_parser.add_argument(
+        "--device",
+        default="cpu",
+        help='where to train: "cpu" (the default), "cuda", "cuda:N" or "mps"',
+    )
+    bench_parser.add_argument(
+        "--elsewhere",
+        action="store_true",
+        help="put these runs in the table of other machines and devices, keeping the main table",
     )
     bench_parser.add_argument("--json", action="store_true", help="print the results as JSON")
     bench_parser.add_argument("--no-progress", action="store_true", help="no progress bars")

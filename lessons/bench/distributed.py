@@ -55,6 +55,10 @@ class DDPConfig(RunConfig):
         check_positive(self, "batch_size", "threads", "snapshot_step", "lr", "timeout")
         check_widths(self, "hidden")
         check_int_argument("world_size", self.world_size, least=2)
+        if self.device != "cpu":
+            raise ValueError(
+                f"device must be 'cpu' (the gloo workers train on the CPU), got {self.device!r}"
+            )
 
 
 def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:
@@ -71,17 +75,13 @@ def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:
     between the ranks' final parameters; 0 means identical copies), ``steps`` and ``epochs``.
     The gloo workers train on the CPU, so ``device`` must be "cpu".
     """
-    from lessons import pick_device, seed_everything
+    from lessons import seed_everything
     from lessons.data import load_digits_split
     from lessons.mlp import MLP
     from lessons.train import accuracy
 
     if not isinstance(config, DDPConfig):
         raise ValueError(f"config must be a DDPConfig, got {type(config).__name__}")
-    if pick_device(config.device).type != "cpu":
-        raise ValueError(
-            f"device must be 'cpu' (the gloo workers train on the CPU), got {config.device!r}"
-        )
     bar = progress_bar(total=2, desc="1 process, then workers", enabled=progress)
     seed_everything(config.seed)
     split = load_digits_split()

@@ -37,6 +37,21 @@ _WORDS = {
             "Date",
         ],
         "seed_columns": ["Model", "Seed", "Value", "Wall time", "Other metrics"],
+        "elsewhere_columns": [
+            "Model",
+            "Device",
+            "Result: mean (min–max)",
+            "Goal",
+            "Wall time per run",
+            "Against this machine's CPU",
+            "Seeds",
+            "CPU",
+            "Python, PyTorch",
+            "Date",
+        ],
+        "elsewhere_none": "None yet.",
+        "faster": "{ratio:.1f}× faster",
+        "slower": "{ratio:.1f}× slower",
         "generator_columns": [
             "Generator",
             "Confidence",
@@ -75,6 +90,21 @@ _WORDS = {
             "日期",
         ],
         "seed_columns": ["模型", "种子", "数值", "耗时", "其他指标"],
+        "elsewhere_columns": [
+            "模型",
+            "设备",
+            "结果：均值（最小–最大）",
+            "目标",
+            "单次耗时",
+            "与同一台机器的 CPU 相比",
+            "种子",
+            "CPU",
+            "Python、PyTorch",
+            "日期",
+        ],
+        "elsewhere_none": "暂无。",
+        "faster": "快 {ratio:.1f} 倍",
+        "slower": "慢 {ratio:.1f} 倍",
         "generator_columns": [
             "生成模型",
             "置信度",
@@ -191,6 +221,57 @@ def _summary_table(results: dict[str, Any], language: str, words: dict[str, Any]
     return _table(words["columns"], rows)
 
 
+def _device(env: dict[str, Any]) -> str:
+    """``"cuda (NVIDIA H200)"`` for a GPU run, ``"cpu"`` for a CPU one."""
+    name = env.get("device_name")
+    return f"{env['device']} ({name})" if name else env["device"]
+
+
+def _against_cpu(entry: dict[str, Any], rows: list[dict[str, Any]], words: dict[str, Any]) -> str:
+    """How a device run's mean wall time compares with the CPU run of the same model on the same
+    machine (same CPU model, cores and date), if the table has one; "–" otherwise."""
+    env = entry["environment"]
+    if env["device"] == "cpu":
+        return "–"
+    for other in rows:
+        o = other["environment"]
+        same_machine = all(o.get(k) == env.get(k) for k in ("cpu", "cores", "date"))
+        if other["name"] == entry["name"] and o["device"] == "cpu" and same_machine:
+            ratio = other["seconds_mean"] / entry["seconds_mean"]
+            if ratio >= 1:
+                return words["faster"].format(ratio=ratio)
+            return words["slower"].format(ratio=1 / ratio)
+    return "–"
+
+
+def _elsewhere_table(results: dict[str, Any], language: str, words: dict[str, Any]) -> str:
+    """Runs on other machines and devices (``bench --elsewhere``): one row per model, machine and
+    device, devices next to the CPU of their machine."""
+    rows = results.get("elsewhere", [])
+    if not rows:
+        return words["elsewhere_none"]
+    table = []
+    for e in rows:
+        env = e["environment"]
+        table.append(
+            [
+                f"[{e['title'][language]}](lessons/{e['lesson']}.md)",
+                _device(env),
+                f"{format_value(e['mean'], e['metric_format'])} "
+                f"({format_value(e['min'], e['metric_format'])}–"
+                f"{format_value(e['max'], e['metric_format'])})",
+                _goal(e, words),
+                f"{e['seconds_mean']:.1f} s ({e['seconds_max']:.1f} s)",
+                _against_cpu(e, rows, words),
+                ", ".join(map(str, e["seeds"])),
+                words["cores"].format(cpu=env["cpu"], cores=env["cores"], threads=env["threads"]),
+                f"{env['python']}, {env['torch']}",
+                env["date"],
+            ]
+        )
+    return _table(words["elsewhere_columns"], table)
+
+
 def _generator_rows(results: dict[str, Any], language: str, words: dict[str, Any]):
     """One row per way of drawing digits: each generator, and its fast sampler where it has one."""
     rows = []
@@ -288,6 +369,7 @@ def render(results: dict[str, Any], language: str = "en") -> str:
         generators_table=_table(words["generator_columns"], generators) if generators else "–",
         real_scores=_real_scores(results, words),
         runs_table=_runs_table(results, words),
+        elsewhere_table=_elsewhere_table(results, language, words),
         references="\n".join(
             f"- **{e['title'][language]}**: {e['reference'][language]}" for e in cited
         ),
