@@ -239,6 +239,20 @@ def check_budget(config: Any) -> None:
     check_device_name(getattr(config, "device", "cpu"))
 
 
+def check_cpu_only(config: Any, reason: str) -> None:
+    """Check that ``config`` trains on the CPU: for models that gain nothing from an accelerator or
+    cannot use one; ``reason`` says which, in a few words.
+
+    >>> from types import SimpleNamespace
+    >>> check_cpu_only(SimpleNamespace(device="cuda"), "the workers use gloo")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be "cpu" (the workers use gloo), got 'cuda'
+    """
+    if config.device != "cpu":
+        raise ValueError(f'device must be "cpu" ({reason}), got {config.device!r}')
+
+
 def _wants_int(config: Any, name: str) -> bool:
     """True if the dataclass field ``name`` of ``config`` is annotated ``int``."""
     kinds = {f.name: f.type for f in dataclasses.fields(config)}

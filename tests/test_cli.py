@@ -247,7 +247,7 @@ def test_a_model_that_cannot_train_on_the_device_is_refused_before_training(caps
 
     monkeypatch.setattr(lessons.bench.cli, "available_devices", lambda: ["cpu", "cuda"])
     monkeypatch.setattr(lessons.bench.cli, "train_once", lambda *a, **k: pytest.fail("trained"))
-    message = "device must be 'cpu' (the gloo workers train on the CPU), got 'cuda'"
+    message = "device must be \"cpu\" (the gloo workers train on the CPU), got 'cuda'"
     status, _, err = run_cli(capsys, "bench", "--only", "cnn", "ddp", "--device", "cuda")
     assert status == 2 and err == f"lessons bench: --only ddp: {message}\n"
     status, _, err = run_cli(capsys, "run", "ddp", "--device", "cuda")

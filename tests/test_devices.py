@@ -18,7 +18,7 @@ from lessons.bench.cli import device_name, environment, train_once
 from lessons.runtime import available_devices
 
 ACCELERATORS = [d for d in available_devices() if d in ("cuda", "mps")]
-ON_CPU_ONLY = ("ddp",)  # gloo workers; its config refuses any other device
+ON_CPU_ONLY = ("ddp", "reinforce")  # their configs refuse any other device
 SPECS = [spec for spec in registry.MODELS if spec.name not in ON_CPU_ONLY]
 
 
@@ -42,7 +42,7 @@ def test_pick_device_prefers_an_accelerator_and_the_environment_names_it(device)
 
 @pytest.mark.parametrize("name", ON_CPU_ONLY)
 def test_a_cpu_only_model_refuses_any_other_device(name):
-    with pytest.raises(ValueError, match="device must be 'cpu'"):
+    with pytest.raises(ValueError, match='device must be "cpu"'):
         registry.find(name).config(device="cuda")
 
 

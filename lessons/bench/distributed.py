@@ -18,6 +18,7 @@ import torch
 from lessons.config import (
     RunConfig,
     check_budget,
+    check_cpu_only,
     check_int_argument,
     check_positive,
     check_widths,
@@ -55,10 +56,7 @@ class DDPConfig(RunConfig):
         check_positive(self, "batch_size", "threads", "snapshot_step", "lr", "timeout")
         check_widths(self, "hidden")
         check_int_argument("world_size", self.world_size, least=2)
-        if self.device != "cpu":
-            raise ValueError(
-                f"device must be 'cpu' (the gloo workers train on the CPU), got {self.device!r}"
-            )
+        check_cpu_only(self, "the gloo workers train on the CPU")
 
 
 def run_ddp(config: DDPConfig, *, progress: bool = False) -> dict[str, float]:

@@ -24,7 +24,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from lessons.config import RunConfig, check_budget, check_fraction, check_positive
+from lessons.config import (
+    RunConfig,
+    check_budget,
+    check_cpu_only,
+    check_fraction,
+    check_positive,
+)
 from lessons.rl import (
     DQNConfig,
     _check_config,
@@ -103,11 +109,7 @@ class ReinforceConfig(RunConfig):
         check_budget(self)  # steps, seed, device
         check_positive(self, "lr", "hidden", "solve_return", "solve_window", "eval_episodes")
         check_fraction(self, "gamma", "baseline_rate", closed=True)
-        if self.device != "cpu":
-            raise ValueError(
-                f'device must be "cpu" for REINFORCE (it plays one step at a time, and a tiny '
-                f"network gains nothing from an accelerator), got {self.device!r}"
-            )
+        check_cpu_only(self, "REINFORCE plays one step at a time; its tiny network gains nothing")
 
 
 def sampled_returns(policy: torch.nn.Module, episodes: int, seed: int) -> np.ndarray:
