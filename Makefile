@@ -15,7 +15,7 @@ serve: $(STAMP)  ## serve the site at http://127.0.0.1:8000, rebuilding pages as
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 test: $(STAMP)  ## run every test: lesson cells, docstring examples, unit tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile  # a worker per core; a file stays in one
 
 build: $(STAMP)  ## build the static site into site/ for hosting
 	$(BIN)/mkdocs build --strict

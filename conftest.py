@@ -159,3 +159,13 @@ def pytest_ignore_collect(collection_path, config):
     if "browser" in collection_path.parts and not config.getoption("site"):
         return True
     return None
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs ``-n auto --dist loadfile``: each file, a page's cells
+    or a module's docstrings, in one worker, in order), give each worker its share of the cores."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:  # N workers with all the threads each would fight over the cores
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(workers)))
