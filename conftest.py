@@ -95,6 +95,22 @@ class _Source(str):
     line_offset = 0
 
 
+def _unbacked_message(text: str, outputs: list[str], page: str) -> str:
+    missing = evidence.unbacked(text, outputs)
+    if not missing:
+        return ""
+    lines = "\n".join(f"  line {c.line}: {c.text}" for c in missing)
+    return (
+        f"{page}: {len(missing)} number(s) in the prose that no output or code of this page "
+        f"contains (print them from a cell, or cut them):\n{lines}"
+    )
+
+
+WITH_TWIN: set[str] = set()
+"""English lessons whose evidence check also reads their Chinese twin's prose: those whose twin's
+own check was deselected because both were collected (see ``pytest_collection_modifyitems``)."""
+
+
 def check_evidence(example) -> None:
     """Fail if a measured-looking number in the page's prose is in none of its code or outputs."""
     path = Path(example.path)
@@ -102,13 +118,38 @@ def check_evidence(example) -> None:
         outputs = english_run(path.with_name(path.name.replace(".zh.md", ".md")))
     else:
         outputs = RUNS[str(path)] = example.namespace.get(OUTPUTS, [])
-    missing = evidence.unbacked(example.document.text, outputs)
-    if missing:
-        lines = "\n".join(f"  line {c.line}: {c.text}" for c in missing)
-        raise AssertionError(
-            f"{len(missing)} number(s) in the prose that no output or code of this page contains "
-            f"(print them from a cell, or cut them):\n{lines}"
-        )
+    problems = [_unbacked_message(example.document.text, outputs, path.name)]
+    if str(path) in WITH_TWIN:
+        twin = path.with_name(path.name.replace(".md", ".zh.md"))
+        problems.append(_unbacked_message(twin.read_text(encoding="utf-8"), outputs, twin.name))
+    problems = [p for p in problems if p]
+    if problems:
+        raise AssertionError("\n".join(problems))
+
+
+def _is_evidence_check(item) -> bool:
+    example = getattr(item, "example", None)
+    return example is not None and example.region.evaluator is check_evidence
+
+
+def pytest_collection_modifyitems(config, items):
+    """Check a Chinese lesson's prose in its English twin's evidence item when both are collected.
+
+    The Chinese page's numbers are checked against the English run's outputs. Checked in the same
+    item, right after that run, they never need a second run of the English page, which a
+    Chinese page's own item would make when pytest-xdist sends the twins to different workers.
+    """
+    english = {str(item.path) for item in items if _is_evidence_check(item)}
+    deselected = []
+    for item in items:
+        path = Path(str(item.path))
+        twin = str(path.with_name(path.name.replace(".zh.md", ".md")))
+        if path.name.endswith(".zh.md") and _is_evidence_check(item) and twin in english:
+            deselected.append(item)
+            WITH_TWIN.add(twin)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
 
 
 def evidence_parser(document):
