@@ -89,10 +89,10 @@ def environment(device: str = "cpu") -> dict[str, Any]:
 
 
 def _environment_line(env: dict[str, Any]) -> str:
-    device = env["device"] + (f" ({env['device_name']})" if env.get("device_name") else "")
     return (
         f"{env['cpu']}, {env['cores']} cores ({env['threads']} PyTorch threads), "
-        f"Python {env['python']}, PyTorch {env['torch']}, device {device}, {env['date']}"
+        f"Python {env['python']}, PyTorch {env['torch']}, "
+        f"device {results.device_label(env)}, {env['date']}"
     )
 
 

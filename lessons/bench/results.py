@@ -224,9 +224,7 @@ def _summary_table(results: dict[str, Any], language: str, words: dict[str, Any]
                 f"[{e['title'][language]}](lessons/{e['lesson']}.md)",
                 e["data"][language],
                 e["metric_label"][language],
-                f"{format_mean(e)} "
-                f"({format_value(e['min'], e['metric_format'])}–"
-                f"{format_value(e['max'], e['metric_format'])})",
+                _result(e),
                 _goal(e, words),
                 f"{e['seconds_mean']:.1f} s ({e['seconds_max']:.1f} s)",
                 budget,
@@ -239,13 +237,20 @@ def _summary_table(results: dict[str, Any], language: str, words: dict[str, Any]
     return _table(words["columns"], rows)
 
 
+def _result(entry: dict[str, Any]) -> str:
+    """The result cell: the mean over the seeds, then the lowest and highest in brackets."""
+    fmt = entry["metric_format"]
+    low, high = format_value(entry["min"], fmt), format_value(entry["max"], fmt)
+    return f"{format_mean(entry)} ({low}–{high})"
+
+
 def _cores(env: dict[str, Any], words: dict[str, Any]) -> str:
     """The CPU cell: ``"AMD EPYC; 2 cores, 1 PyTorch thread"`` (no plural for one)."""
     text = words["cores"].format(cpu=env["cpu"], cores=env["cores"], threads=env["threads"])
     return text.replace(" 1 PyTorch threads", " 1 PyTorch thread")
 
 
-def _device(env: dict[str, Any]) -> str:
+def device_label(env: dict[str, Any]) -> str:
     """``"cuda (NVIDIA H200)"`` for a GPU run, ``"cpu"`` for a CPU one."""
     name = env.get("device_name")
     return f"{env['device']} ({name})" if name else env["device"]
@@ -280,10 +285,8 @@ def _elsewhere_table(results: dict[str, Any], language: str, words: dict[str, An
         table.append(
             [
                 f"[{e['title'][language]}](lessons/{e['lesson']}.md)",
-                _device(env),
-                f"{format_mean(e)} "
-                f"({format_value(e['min'], e['metric_format'])}–"
-                f"{format_value(e['max'], e['metric_format'])})",
+                device_label(env),
+                _result(e),
                 _goal(e, words),
                 f"{e['seconds_mean']:.1f} s ({e['seconds_max']:.1f} s)",
                 _against_cpu(e, rows, words),
