@@ -299,3 +299,54 @@ def test_a_chinese_page_takes_its_english_twins_outputs(tmp_path: Path):
     nbformat.write(english, tmp_path / "x-executed.ipynb")
     with pytest.raises(Exception, match="code cells"):
         hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "o")
+
+
+def test_the_build_runs_alone_pages_first_then_the_rest_side_by_side(tmp_path: Path, monkeypatch):
+    """``run_all``: pages with a cached run are skipped, ``ALONE`` pages run first one by one, the
+    others in a pool of one kernel per core; a page that fails stops the build."""
+    hook = load_hook("run_lessons")
+    pages = [tmp_path / f"{stem}.md" for stem in ("01-a", "02-b", "03-c", "04-d")]
+    monkeypatch.setattr(hook, "ALONE", {"03-c"})
+    monkeypatch.setattr(hook, "run_path", lambda page: tmp_path / f"{page.stem}.ipynb")
+    monkeypatch.setattr(hook, "_cpus", lambda: 2)
+    (tmp_path / "02-b.ipynb").write_text("{}")  # already run
+    ran = []
+    monkeypatch.setattr(hook, "execute", lambda page, destination: ran.append(page.stem))
+    hook.run_all(pages)
+    assert ran[0] == "03-c" and sorted(ran[1:]) == ["01-a", "04-d"]
+    assert [hook.threads(p) for p in pages] == [1, 1, 2, 1]
+
+    def fail(page, destination):
+        raise RuntimeError(f"{page.name} raised")
+
+    monkeypatch.setattr(hook, "execute", fail)
+    with pytest.raises(RuntimeError, match="03-c.md raised"):
+        hook.run_all(pages)
+    monkeypatch.setattr(hook, "ALONE", set())
+    with pytest.raises(RuntimeError, match="01-a.md raised"):
+        hook.run_all(pages)
+
+
+def test_a_page_beside_others_computes_on_one_thread(tmp_path: Path, monkeypatch):
+    """The kernel of a page that runs side by side gets one thread, whatever the build's own
+    environment says; the page and its notebook say so in words."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    hook = load_hook("run_lessons")
+    kernel = "  kernelspec:\n    display_name: Python 3\n    language: python\n    name: python3\n"
+    page = tmp_path / "01-threads.md"
+    page.write_text(
+        f"---\njupyter:\n{kernel}---\n\n# Threads\n\n```python\nimport torch\n"
+        "print(torch.get_num_threads())\n```\n",
+        encoding="utf-8",
+    )
+    hook.execute(page, tmp_path / "run.ipynb")
+    nb = nbformat.read(tmp_path / "run.ipynb", as_version=4)
+    assert nb.cells[1].outputs[0]["text"] == "1\n"
+    build = nb.metadata["lessons_build"]
+    assert build["threads"] == 1
+    where = load_hook("lesson_pages").where_it_ran
+    two = {"cpus": 2, "threads": 1}
+    assert where(two, "en") == "one thread of a 2-core CPU"
+    assert where(two, "zh") == "2 核 CPU 的一个线程"
+    assert where({"cpus": 2, "threads": 2}, "en") == "2 CPU cores"
+    assert where({"cpus": 2}, "zh") == "2 个 CPU 核", "runs from before the threads were recorded"

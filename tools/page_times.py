@@ -40,7 +40,9 @@ def main() -> int:
     over = []
     for stem, built in runs.items():
         mark = "" if built["seconds"] <= BUDGET_S else f"  over {BUDGET_S:.0f} s"
-        print(f"{built['seconds']:6.1f} s  {built['cpus']} cores  {stem}{mark}")
+        threads = built.get("threads", built["cpus"])
+        ran_on = f"{threads} thread{'s' if threads > 1 else ' '} of {built['cpus']} cores"
+        print(f"{built['seconds']:6.1f} s  {ran_on}  {stem}{mark}")
         if mark:
             over.append(stem)
     print(f"{len(runs)} pages, {len(over)} over {BUDGET_S:.0f} s")

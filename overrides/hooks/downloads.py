@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from lesson_pages import is_lesson, language
+from lesson_pages import is_lesson, language, where_it_ran
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
@@ -22,8 +22,8 @@ _state: dict = {}
 
 NOTEBOOK_NOTE = {
     "en": "*When this site was built, this notebook ran top to bottom in {seconds:.1f} s on "
-    "{cpus} CPU cores (Python {python}, PyTorch {torch}).*",
-    "zh": "*构建本站时，这个笔记本从头到尾运行耗时 {seconds:.1f} 秒，用 {cpus} 个 CPU 核"
+    "{where} (Python {python}, PyTorch {torch}).*",
+    "zh": "*构建本站时，这个笔记本从头到尾运行耗时 {seconds:.1f} 秒，用 {where}"
     "（Python {python}，PyTorch {torch}）。*",
 }
 
@@ -37,7 +37,9 @@ def notebook_for_download(source: Path, build: dict | None = None) -> str:
     nb = jupytext.read(source)
     if build is not None:
         lang = "zh" if source.name.endswith(".zh.md") else "en"
-        note = nbformat.v4.new_markdown_cell(NOTEBOOK_NOTE[lang].format(**build))
+        note = nbformat.v4.new_markdown_cell(
+            NOTEBOOK_NOTE[lang].format(**build, where=where_it_ran(build, lang))
+        )
         first = nb.cells[0] if nb.cells else None
         at = 1 if first is not None and first.cell_type == "markdown" else 0
         if at and "\n" in first.source.strip():  # the title shares its cell with prose

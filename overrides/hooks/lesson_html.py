@@ -17,13 +17,13 @@ import unicodedata
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from lesson_pages import is_lesson, language
+from lesson_pages import is_lesson, language, where_it_ran
 from mkdocs.plugins import event_priority
 
 TEXT = {
-    "en": "Outputs made with Python {python} and PyTorch {torch} on {cpus} CPU cores; "
+    "en": "Outputs made with Python {python} and PyTorch {torch} on {where}; "
     "the page ran in {seconds:.1f} s.",
-    "zh": "本页输出由 Python {python} 和 PyTorch {torch} 在 {cpus} 个 CPU 核上生成；"
+    "zh": "本页输出由 Python {python} 和 PyTorch {torch} 在 {where}上生成；"
     "整页运行耗时 {seconds:.1f} 秒。",
 }
 
@@ -280,7 +280,7 @@ def on_page_content(html: str, page, config, files) -> str:
     b = page.lesson_build
     notebook = Path(page.file.dest_uri).parent.name + ".ipynb"
     meta = (
-        f'<p class="lesson-meta">{TEXT[lang].format(**b)} '
+        f'<p class="lesson-meta">{TEXT[lang].format(**b, where=where_it_ran(b, lang))} '
         f'<a href="{notebook}" download>{DOWNLOAD[lang]}</a></p>'
     )
     h1_end = html.find("</h1>")

@@ -1,7 +1,9 @@
 """Build hook, job 1 of 3: run each lesson and keep its outputs.
 
 For each lesson page (``docs/lessons/NN-slug.md`` or its ``.zh.md`` twin) it finds a run of the
-page's code in ``.cache/lessons/runs/``, or runs the page now as a notebook in a fresh kernel. A
+page's code in ``.cache/lessons/runs/``, or runs the page as a notebook in a fresh kernel. Before
+any page is rendered, ``on_files`` runs every lesson that has no run yet: most side by side, one
+kernel per core on one thread each, and the few in ``ALONE`` by themselves first. A
 run is keyed by the code cells, the kernel, every file of the ``lessons`` package, this hook and the
 library versions, so a change to any of them runs the page again and a stale output is never
 published; an edit to the prose alone does not. A cell that raises, or writes to stderr, fails the
@@ -22,13 +24,14 @@ import logging
 import os
 import platform
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 import jupytext
 import nbformat
-from lesson_pages import ROOT, is_lesson, language
+from lesson_pages import LESSON, ROOT, is_lesson, language
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
@@ -69,30 +72,63 @@ def _fingerprint() -> str:
     return h.hexdigest()
 
 
+# Most pages run side by side, one kernel per core, each computing on one thread (as each page
+# does under `make test`: a pytest-xdist worker per core, one thread each). A page in ALONE runs
+# before them, by itself, with every core: lesson 15 times two processes against one, and lessons
+# 13 and 14 need both cores of a 2-core machine to stay within the 15 s budget.
+ALONE = {"13-capsule-networks", "14-attention-transformers", "15-data-parallel-training"}
+
+
+def threads(page: Path) -> int:
+    """How many threads the kernel that runs ``page`` computes on."""
+    return _cpus() if english_twin(page).stem in ALONE else 1
+
+
+def run_all(pages: list[Path]) -> None:
+    """Run every English page of ``pages`` that has no run in the cache: first those in ``ALONE``,
+    one at a time, then the others side by side, one kernel per core."""
+    todo = [page for page in pages if not run_path(page).exists()]
+    for page in (p for p in todo if p.stem in ALONE):
+        log.info("Executing %s on %d threads, alone", page.name, threads(page))
+        execute(page, run_path(page))
+    rest = [page for page in todo if page.stem not in ALONE]
+    if not rest:
+        return
+    jobs = min(len(rest), _cpus())
+    log.info("Executing %d lessons, %d at a time on one thread each", len(rest), jobs)
+    with ThreadPoolExecutor(jobs) as pool:  # the work is in the kernels, not in these threads
+        futures = [(page, pool.submit(execute, page, run_path(page))) for page in rest]
+        try:
+            for page, future in futures:
+                future.result()
+                log.info("Executed %s", page.name)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # a page failed: start no more
+            raise
+
+
 def execute(source: Path, destination: Path) -> None:
     """Run ``source`` top to bottom in a fresh kernel in an empty folder; save it with outputs."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = jupytext.read(source)
-    env_backend = os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws figures
-    try:
-        with tempfile.TemporaryDirectory() as workdir:
-            client = NotebookClient(
-                nb,
-                config=_kernel_config(workdir),
-                kernel_name="python3",
-                timeout=600,
-                resources={"metadata": {"path": workdir}},
-            )
-            try:
-                client.execute()
-            except CellExecutionError as error:
-                msg = f"{source.name}: a cell raised while building the page\n{error}"
-                raise PluginError(msg) from None
-    finally:
-        if env_backend is not None:
-            os.environ["MPLBACKEND"] = env_backend
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # inline backend draws figures
+    if threads(source) == 1:  # PyTorch's and NumPy's thread pools; an ALONE page keeps the default
+        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    with tempfile.TemporaryDirectory() as workdir:
+        client = NotebookClient(
+            nb,
+            config=_kernel_config(workdir),
+            kernel_name="python3",
+            timeout=600,
+            resources={"metadata": {"path": workdir}},
+        )
+        try:
+            client.execute(env=env)
+        except CellExecutionError as error:
+            msg = f"{source.name}: a cell raised while building the page\n{error}"
+            raise PluginError(msg) from None
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if output.get("name") == "stderr":
@@ -105,6 +141,7 @@ def execute(source: Path, destination: Path) -> None:
         "python": platform.python_version(),
         "torch": metadata.version("torch"),
         "cpus": _cpus(),
+        "threads": threads(source),
     }
     destination.parent.mkdir(parents=True, exist_ok=True)
     tmp = destination.with_suffix(".tmp")
@@ -152,6 +189,13 @@ def on_pre_build(config) -> None:
     _state["fingerprint"] = _fingerprint()
 
 
+def on_files(files, config):
+    """Run every lesson this build needs and has no run of, before the pages are rendered."""
+    sources = {english_twin(Path(f.abs_src_path)) for f in files if LESSON.match(f.src_uri)}
+    run_all(sorted(sources))
+    return files
+
+
 def _render_cache_per_language(page, config) -> None:
     """mkdocs-jupyter caches each rendered notebook (``cache: true`` in ``mkdocs.yml``), keyed by
     its content, and after a build evicts every cached page that build did not use. The i18n
@@ -176,6 +220,15 @@ def _code_key(page: Path) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def english_twin(source: Path) -> Path:
+    return source.with_name(source.name.replace(".zh.md", ".md"))
+
+
+def run_path(english: Path) -> Path:
+    """Where the run of the English page ``english``'s current code is cached."""
+    return CACHE / "runs" / f"{english.stem}-{_code_key(english)}.ipynb"
+
+
 def executed_copy(source: Path) -> Path:
     """The page ``source`` with its outputs: its current text, with the outputs of a run of its
     code, from the cache (``.cache/lessons/runs/``) or run now.
@@ -183,8 +236,8 @@ def executed_copy(source: Path) -> Path:
     A Chinese page runs exactly the English page's code (tests/test_pages.py checks it, comments
     aside), so it is never run itself: its cells get the outputs of the English page's run.
     """
-    english = source.with_name(source.name.replace(".zh.md", ".md"))
-    run = CACHE / "runs" / f"{english.stem}-{_code_key(english)}.ipynb"
+    english = english_twin(source)
+    run = run_path(english)
     if not run.exists():
         log.info("Executing %s", english.name)
         execute(english, run)
