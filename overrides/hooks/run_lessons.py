@@ -95,7 +95,7 @@ def run_all(pages: list[Path]) -> None:
     if not rest:
         return
     jobs = min(len(rest), _cpus())
-    log.info("Executing %d lessons, %d at a time on one thread each", len(rest), jobs)
+    log.info("Executing %s, %d at a time on one thread each", _lessons(len(rest)), jobs)
     with ThreadPoolExecutor(jobs) as pool:  # the work is in the kernels, not in these threads
         futures = [(page, pool.submit(execute, page, run_path(page))) for page in rest]
         try:
@@ -105,6 +105,10 @@ def run_all(pages: list[Path]) -> None:
         except BaseException:
             pool.shutdown(cancel_futures=True)  # a page failed: start no more
             raise
+
+
+def _lessons(n: int) -> str:
+    return "1 lesson" if n == 1 else f"{n} lessons"
 
 
 def execute(source: Path, destination: Path) -> None:
@@ -211,13 +215,19 @@ def _code_key(page: Path) -> str:
     """Hash of what running ``page`` depends on: its code cells, its kernel and the fingerprint.
 
     Prose is left out, so an edited sentence does not re-run the page: the new prose takes the
-    outputs of the last run of the same code.
+    outputs of the last run of the same code. Worked out once per build and version of the file.
     """
-    nb = jupytext.read(page)
-    code = "\n\0".join(c.source for c in nb.cells if c.cell_type == "code")
-    kernel = json.dumps(nb.metadata.get("kernelspec", {}), sort_keys=True)
-    text = code + "\0" + kernel + "\0" + _state["fingerprint"]
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    seen = (page, page.stat().st_mtime_ns, _state["fingerprint"])
+    if seen not in _keys:
+        nb = jupytext.read(page)
+        code = "\n\0".join(c.source for c in nb.cells if c.cell_type == "code")
+        kernel = json.dumps(nb.metadata.get("kernelspec", {}), sort_keys=True)
+        text = code + "\0" + kernel + "\0" + _state["fingerprint"]
+        _keys[seen] = hashlib.sha256(text.encode()).hexdigest()[:20]
+    return _keys[seen]
+
+
+_keys: dict = {}
 
 
 def english_twin(source: Path) -> Path:
