@@ -329,7 +329,7 @@ def test_the_build_runs_alone_pages_first_then_the_rest_side_by_side(tmp_path: P
 
 def test_a_page_beside_others_computes_on_one_thread(tmp_path: Path, monkeypatch):
     """The kernel of a page that runs side by side gets one thread, whatever the build's own
-    environment says; the page and its notebook say so in words."""
+    environment says, and one that runs alone every core; the page and its notebook say so."""
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     hook = load_hook("run_lessons")
     kernel = "  kernelspec:\n    display_name: Python 3\n    language: python\n    name: python3\n"
@@ -342,8 +342,13 @@ def test_a_page_beside_others_computes_on_one_thread(tmp_path: Path, monkeypatch
     hook.execute(page, tmp_path / "run.ipynb")
     nb = nbformat.read(tmp_path / "run.ipynb", as_version=4)
     assert nb.cells[1].outputs[0]["text"] == "1\n"
-    build = nb.metadata["lessons_build"]
-    assert build["threads"] == 1
+    assert nb.metadata["lessons_build"]["threads"] == 1
+    monkeypatch.setattr(hook, "ALONE", {"01-threads"})
+    monkeypatch.setattr(hook, "_cpus", lambda: 3)
+    hook.execute(page, tmp_path / "alone.ipynb")
+    nb = nbformat.read(tmp_path / "alone.ipynb", as_version=4)
+    assert nb.cells[1].outputs[0]["text"] == "3\n", "a page that runs alone gets every core"
+    assert nb.metadata["lessons_build"]["threads"] == 3
     where = load_hook("lesson_pages").where_it_ran
     two = {"cpus": 2, "threads": 1}
     assert where(two, "en") == "one thread of a 2-core CPU"

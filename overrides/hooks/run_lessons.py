@@ -118,8 +118,8 @@ def execute(source: Path, destination: Path) -> None:
 
     nb = jupytext.read(source)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # inline backend draws figures
-    if threads(source) == 1:  # PyTorch's and NumPy's thread pools; an ALONE page keeps the default
-        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    n = str(threads(source))  # PyTorch's and NumPy's thread pools, so the page's metadata is true
+    env.update(OMP_NUM_THREADS=n, MKL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n)
     with tempfile.TemporaryDirectory() as workdir:
         client = NotebookClient(
             nb,
