@@ -343,7 +343,7 @@ def test_a_page_beside_others_computes_on_one_thread(tmp_path: Path, monkeypatch
     nb = nbformat.read(tmp_path / "run.ipynb", as_version=4)
     assert nb.cells[1].outputs[0]["text"] == "1\n"
     assert nb.metadata["lessons_build"]["threads"] == 1
-    cores = min(2, hook._cpus())  # PyTorch takes no more threads than there are cores
+    cores = min(2, hook._cpus())  # from OMP_NUM_THREADS, PyTorch takes at most one per core
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setattr(hook, "ALONE", {"01-threads"})
     monkeypatch.setattr(hook, "_cpus", lambda: cores)
