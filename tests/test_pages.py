@@ -223,6 +223,12 @@ def test_size_hints_go_on_top_level_cells_only():
     ]
     assert re.sub(r' style="[^"]*"', "", out) == html
 
+    # A table's row is as tall as its longest cell wrapped in its column's share of the width.
+    table = "<table><tr><th>a</th><th>bbbb</th></tr><tr><td>cc</td><td>d</td></tr></table>"
+    cell = f'<div class="jp-Notebook"><div class="jp-Cell jp-MarkdownCell"><p>ab</p>{table}</div>'
+    out = load_hook("lesson_html")._size_hints(cell + "</div>", {})
+    assert ' style="--chars:14"' in out  # "ab" (2) + 2 columns × 4 + 2 columns × 2
+
 
 CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef"
 CHINESE = sorted(DOCS.rglob("*.zh.md"))

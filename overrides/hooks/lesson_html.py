@@ -129,6 +129,9 @@ _DIV_TAG = re.compile(r"<div\b[^>]*>|</div>")
 _PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S)
 
 
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_ROW = re.compile(r"<tr\b.*?</tr>", re.S)
+_CELL = re.compile(r"<t[dh]\b.*?</t[dh]>", re.S)
 _FIGURE_SRC = re.compile(r'src="(figure-\d+\.(?:png|jpg|svg))"')
 
 
@@ -158,14 +161,30 @@ def _size_hints(html: str, figures: dict[str, bytes]) -> str:
         aspect = sum(_aspect(figures.get(name, b"")) for name in _FIGURE_SRC.findall(cell))
         chars = 0  # in widths of a Latin letter: a Chinese character counts twice
         if "jp-MarkdownCell" in tag:
-            text = " ".join(html_lib.unescape(_TAGS.sub(" ", cell)).split())
-            chars = len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+            chars = _width(_TABLE.sub(" ", cell)) + sum(map(_table_width, _TABLE.findall(cell)))
         hints = {"--lines": lines, "--chars": chars, "--aspect": round(aspect, 3)}
         # A number left out counts as 0 in site.css; writing only the others keeps the page small.
         style = ";".join(f"{name}:{value}" for name, value in hints.items() if value)
         out += [html[at:start], tag[:-1], f' style="{style}"' if style else "", ">"]
         at = start + len(tag)
     return "".join(out) + html[at:]
+
+
+def _width(html: str) -> int:
+    """The text of ``html`` in widths of a Latin letter: a Chinese character counts twice."""
+    text = " ".join(html_lib.unescape(_TAGS.sub(" ", html)).split())
+    return len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+
+
+def _table_width(table: str) -> int:
+    """A table's text as if it were prose of the same height. Each column gets a share of the
+    width, so a row is as tall as its longest cell wrapped in that share: the longest cell's width
+    times the number of columns."""
+    total = 0
+    for row in _ROW.findall(table):
+        cells = [_width(cell) for cell in _CELL.findall(row)]
+        total += len(cells) * max(cells, default=0)
+    return total
 
 
 def _aspect(image: bytes) -> float:
@@ -257,6 +276,9 @@ def on_page_content(html: str, page, config, files) -> str:
     html = _COPY_SOURCE.sub(r'<div class="\1" id="\3"><pre>\2</pre></div>', html)
     html = _EMPTY.sub("", html)
     html = _DIV_CLASS.sub(_drop_unused_classes, html).replace(' data-type="inline"', "")
+    # Code and printed output do not wrap, so a long line scrolls sideways: focusable, a keyboard
+    # can scroll it too (axe's scrollable-region-focusable).
+    html = html.replace("<pre>", '<pre tabindex="0">')
     html = _unique_heading_ids(html, page)
 
     # Figures become files beside the page, lazily loaded, with alt text.

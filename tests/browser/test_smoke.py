@@ -277,3 +277,33 @@ def test_estimated_page_height_is_close_to_the_real_one(lang, base_url, site_dir
     off = on_each_lesson(browser, base_url, site_dir, lang, measure)
     far = {name: value for name, value in off.items() if abs(value) > 0.15}
     assert not far, f"estimated height off by more than 15 % (estimate / real - 1): {far}"
+
+
+@pytest.mark.parametrize("lang", ["", "zh/"])
+def test_a_keyboard_can_scroll_every_wide_code_block_and_the_end_stays_above_the_footer(
+    lang, base_url, site_dir, browser
+):
+    """Code and output do not wrap: a block wider than the phone scrolls sideways, so it must take
+    the keyboard's focus. And the last cell, next to the footer, is laid out as it is, not as an
+    estimate: a short estimate there let the sources run under the footer for a reader that does
+    not scroll (Lighthouse's contrast check found an <em> on a black background)."""
+
+    def measure(page):
+        end = page.evaluate(
+            "(() => { const cells = document.querySelectorAll('.jp-Notebook > .jp-Cell');"
+            " const last = cells[cells.length - 1];"
+            " const inside = Math.max(...[...last.querySelectorAll('*')]"
+            "   .map(e => e.getBoundingClientRect().bottom));"
+            " return document.querySelector('footer').getBoundingClientRect().top - inside; })()"
+        )
+        stuck = page.evaluate(
+            "[...document.querySelectorAll('.jp-Notebook pre')]"
+            ".filter(p => p.scrollWidth > p.clientWidth && p.tabIndex < 0).length"
+        )
+        return end, stuck
+
+    found = on_each_lesson(browser, base_url, site_dir, lang, measure)
+    under = {name: end for name, (end, _) in found.items() if end < 0}
+    assert not under, f"the last cell runs under the footer by (px): {under}"
+    stuck = {name: n for name, (_, n) in found.items() if n}
+    assert not stuck, f"wide code blocks a keyboard cannot reach: {stuck}"
