@@ -20,7 +20,7 @@ function typesetMath() {
   const blocks = Array.from(
     document.querySelectorAll(
       "article p, article li, article td, article th, article .arithmatex, article h1, " +
-        "article h2, article h3, article h4",
+        "article h2, article h3, article h4, .md-nav--secondary .md-nav__link", // headings in the TOC too
     ),
   ).filter((el) => HAS_MATH.test(el.textContent));
   const typeset = (el) => renderMathInElement(el, MATH_OPTIONS);

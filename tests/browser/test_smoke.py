@@ -193,6 +193,10 @@ def test_math_pages_load_katex(base_url: str, open_page):
     page, visit = open_page(base_url + "zh/lessons/03-linear-regression/")
     assert page.locator("article .katex").count() > 0
     assert visit.console_errors == []
+    # Lesson 14's heading "Why divide by $\sqrt{d}$" is typeset in the table of contents too.
+    page, _ = open_page(base_url + "lessons/14-attention-transformers/")
+    toc = "[...document.querySelectorAll('.md-nav--secondary a')]"
+    page.wait_for_function(f"{toc}.every(a => !a.textContent.includes('$'))", timeout=10000)
 
 
 # The sum of layout shifts while a lesson loads on a phone-sized screen, as Lighthouse's cumulative
