@@ -318,7 +318,12 @@ def launch(
             if all(code == 0 for code in codes):
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the workers were not done within {timeout} s")
+                tails = "".join(
+                    f"\n--- rank {rank} ({'running' if code is None else f'exited {code}'}) ---\n"
+                    + (log_dir / f"rank{rank}.log").read_text(errors="replace")[-1000:]
+                    for rank, code in enumerate(codes)
+                )
+                raise TimeoutError(f"the workers were not done within {timeout} s; logs:{tails}")
             time.sleep(0.02)
 
 

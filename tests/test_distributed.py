@@ -52,9 +52,13 @@ def test_an_exception_in_the_with_block_ends_every_worker(tmp_path: Path):
 
 def test_a_hanging_worker_is_killed_at_the_timeout(tmp_path: Path):
     tic = time.monotonic()
-    with pytest.raises(TimeoutError, match="within 4 s"):
+    with pytest.raises(TimeoutError, match="within 4 s") as error:
         launch(SLEEPER, 2, log_dir=tmp_path, timeout=4)  # time enough for both to start
     assert time.monotonic() - tic < 30
+    pids = logged_pids(tmp_path, 2)
+    assert all(
+        f"--- rank {r} (running) ---\n{pid}" in str(error.value) for r, pid in enumerate(pids)
+    )
     assert all(gone(pid) for pid in logged_pids(tmp_path, 2))
 
 
