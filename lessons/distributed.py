@@ -289,6 +289,11 @@ def start_workers(
             p.wait()
 
 
+def _log_tail(log_dir: Path, rank: int, chars: int) -> str:
+    """The last ``chars`` characters of worker ``rank``'s log in ``log_dir``."""
+    return (log_dir / f"rank{rank}.log").read_text(errors="replace")[-chars:]
+
+
 def launch(
     args: Sequence[str], world_size: int, *, log_dir: Path, threads: int = 1, timeout: float = 120
 ) -> None:
@@ -311,16 +316,16 @@ def launch(
             codes = [p.poll() for p in procs]
             for rank, code in enumerate(codes):
                 if code not in (None, 0):
-                    tail = (log_dir / f"rank{rank}.log").read_text(errors="replace")[-2000:]
                     raise RuntimeError(
-                        f"rank {rank} exited with code {code}; the end of its log: {tail}"
+                        f"rank {rank} exited with code {code}; "
+                        f"the end of its log: {_log_tail(log_dir, rank, 2000)}"
                     )
             if all(code == 0 for code in codes):
                 return
             if time.monotonic() > deadline:
                 tails = "".join(
                     f"\n--- rank {rank} ({'running' if code is None else f'exited {code}'}) ---\n"
-                    + (log_dir / f"rank{rank}.log").read_text(errors="replace")[-1000:]
+                    + _log_tail(log_dir, rank, 1000)
                     for rank, code in enumerate(codes)
                 )
                 raise TimeoutError(f"the workers were not done within {timeout} s; logs:{tails}")
