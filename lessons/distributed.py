@@ -239,10 +239,11 @@ def start_workers(
     """Start ``world_size`` copies of ``python ARGS``, as torchrun would; end them all on exit.
 
     Each copy gets the variables torchrun sets (``RANK``, ``WORLD_SIZE``, ...), one free port on
-    127.0.0.1, ``threads`` OpenMP threads with ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep
-    instead of spinning), and its output in ``log_dir/rankN.log``, never on our terminal. Leaving
-    the ``with`` block, normally or by an exception, kills the workers still running and reaps
-    them all: no orphans.
+    127.0.0.1, ``OMP_NUM_THREADS=threads`` with ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep
+    instead of spinning; a worker's own ``torch.set_num_threads``, such as ``lessons.distributed``'s
+    ``--threads``, overrides the count), and its output in ``log_dir/rankN.log``, never on our
+    terminal. Leaving the ``with`` block, normally or by an exception, kills the workers still
+    running and reaps them all: no orphans.
 
     >>> with tempfile.TemporaryDirectory() as d, start_workers(
     ...     ["-c", "print('hi')"], 2, log_dir=Path(d)
