@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import functools
 import importlib.util
 import re
 import shutil
@@ -39,13 +39,14 @@ def code_cells(path: Path) -> list[str]:
     return [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
 
 
-def without_comments(source: str) -> str:
-    """The code of a cell with comments dropped and layout normalised, for comparing translations.
+@functools.cache
+def _same_code():
+    return load_hook("run_lessons").same_code
 
-    Parsing to an AST and back drops comments and the line breaks a formatter chooses (a longer
-    comment can make ruff split a line differently); names, strings and numbers must all match.
-    """
-    return ast.unparse(ast.parse(source))
+
+def without_comments(source: str) -> str:
+    """The code of a cell with comments dropped and layout normalised: the build's own rule."""
+    return _same_code()(source)
 
 
 def test_there_are_lessons():
@@ -304,6 +305,13 @@ def test_a_chinese_page_takes_its_english_twins_outputs(tmp_path: Path):
     english.cells.append(nbformat.v4.new_code_cell("y = 2"))
     nbformat.write(english, tmp_path / "x-executed.ipynb")
     with pytest.raises(Exception, match="code cells"):
+        hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "o")
+
+    # a reader who edits the Chinese page's code alone gets an error, not the old outputs
+    english.cells.pop()
+    english.cells[1].source = "x = 2  # one\nprint(x)"
+    nbformat.write(english, tmp_path / "x-executed.ipynb")
+    with pytest.raises(Exception, match="code cell 1 differs from its English twin's"):
         hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "o")
 
 

@@ -9,8 +9,8 @@ library versions, so a change to any of them runs the page again and a stale out
 published; an edit to the prose alone does not. A cell that raises, or writes to stderr, fails the
 build. The page's current text then gets the run's outputs (``borrow_outputs``), and
 mkdocs-jupyter renders that copy (``execute: false`` in ``mkdocs.yml``). A Chinese twin is never
-run: it runs the same code as its English page (a test checks it, comments aside), so its cells get
-the English run's outputs.
+run: it runs the same code as its English page (checked here and by a test, comments aside), so its
+cells get the English run's outputs.
 
 Jobs 2 and 3: ``lesson_html.py`` slims the rendered page, ``downloads.py`` writes the notebooks and
 the print edition.
@@ -18,6 +18,7 @@ the print edition.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -243,8 +244,9 @@ def executed_copy(source: Path) -> Path:
     """The page ``source`` with its outputs: its current text, with the outputs of a run of its
     code, from the cache (``.cache/lessons/runs/``) or run now.
 
-    A Chinese page runs exactly the English page's code (tests/test_pages.py checks it, comments
-    aside), so it is never run itself: its cells get the outputs of the English page's run.
+    A Chinese page runs exactly the English page's code (``borrow_outputs`` and tests/test_pages.py
+    check it, comments aside), so it is never run itself: its cells get the outputs of the English
+    page's run.
     """
     english = english_twin(source)
     run = run_path(english)
@@ -261,6 +263,15 @@ def executed_copy(source: Path) -> Path:
     return executed
 
 
+def same_code(source: str) -> str:
+    """A cell's code with comments dropped and layout normalised, for comparing the twins.
+
+    Parsing to an AST and back drops comments and the line breaks a formatter chooses (a longer
+    comment can make ruff split a line differently); names, strings and numbers must all match.
+    """
+    return ast.unparse(ast.parse(source))
+
+
 def borrow_outputs(source: Path, executed_twin: Path, destination: Path) -> None:
     """Write ``source`` as a notebook whose code cells carry the outputs of ``executed_twin``."""
     nb = jupytext.read(source)
@@ -272,7 +283,12 @@ def borrow_outputs(source: Path, executed_twin: Path, destination: Path) -> None
             f"{source.name} has {len(mine)} code cells and its English twin {len(theirs)}; "
             "the twins must run the same code"
         )
-    for cell, run in zip(mine, theirs, strict=True):
+    for n, (cell, run) in enumerate(zip(mine, theirs, strict=True), 1):
+        if same_code(cell.source) != same_code(run.source):
+            raise PluginError(
+                f"{source.name}: code cell {n} differs from its English twin's (comments aside); "
+                "a Chinese page shows the English run's outputs, so edit the code in both"
+            )
         cell.outputs, cell.execution_count = run.outputs, run.execution_count
         cell.metadata["execution"] = run.metadata.get("execution", {})
     nb.metadata["lessons_build"] = done.metadata["lessons_build"]
