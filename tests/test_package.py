@@ -131,6 +131,8 @@ def test_the_floor_job_installs_exactly_the_lower_bounds():
     import re
     from pathlib import Path
 
+    from packaging.version import Version
+
     root = Path(__file__).resolve().parents[1]
     pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
     block = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.M | re.S)[1]
@@ -142,9 +144,8 @@ def test_the_floor_job_installs_exactly_the_lower_bounds():
             name, version = line.split("==")
             pins[name.lower()] = version
     assert set(pins) == set(lower), "every dependency pinned, nothing else"
-    for name, version in lower.items():
-        bound = version.split(".")
-        assert pins[name].split(".")[: len(bound)] == bound, f"{name}: {pins[name]} vs >={version}"
+    for name, version in lower.items():  # the very release the bound names, not a later patch
+        assert Version(pins[name]) == Version(version), f"{name}: {pins[name]} vs >={version}"
 
 
 # One wording per validation rule: every check goes through lessons.config's helpers.
