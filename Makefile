@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# The PyTorch release the site's outputs are made with. `make TORCH=torch serve` takes the newest.
+# The PyTorch release the site's outputs are made with. `make TORCH=torch serve` takes the newest
+# on a fresh checkout (or after `make clean`).
 TORCH  ?= torch==2.13.0
 export NO_MKDOCS_2_WARNING := 1
 

@@ -1,7 +1,8 @@
 """One judge for every generator of 8×8 digits: the GANs (lesson 11), the variational autoencoder
 (lesson 10) and the diffusion model (lesson 16) are all measured by the same three numbers.
 
-The judge is lesson 11's CNN, trained on the real training digits and then used in eval mode only.
+The judge is lesson 8's CNN, trained on the real training digits and then used in eval mode only
+(lesson 11 teaches the idea, with a judge of its own trained the same way on fewer digits).
 
 - **Mean confidence**: the judge's largest softmax probability, averaged over the samples
   (``judge_samples``, taught in lesson 11). A crisp digit gets nearly 1.
@@ -35,7 +36,7 @@ __all__ = ["judge_generator", "judge_samples", "nearest_distance", "train_judge"
 
 
 def train_judge(split: Split, *, epochs: int = 5, seed: int = 0, device: str = "cpu") -> nn.Module:
-    """Lesson 11's CNN trained on ``split``'s training digits, in eval mode, on ``device``.
+    """Lesson 8's CNN trained on ``split``'s training digits, in eval mode, on ``device``.
 
     Its starting weights and its shuffling come from ``seed`` alone.
     """

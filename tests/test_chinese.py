@@ -52,6 +52,8 @@ TERMS: list[tuple[str, str, list[str], str]] = [
     ("dropout", "dropout", ["暂退法", "丢弃法"], "*"),
     ("judge (lesson 11's classifier)", "裁判", [r"评判（judge）"], "*"),
     ("denoiser (lessons 10 and 16)", "去噪器", ["去噪网络"], "*"),
+    # the name stays English; 单周期 only as its gloss, in brackets right after it
+    ("one-cycle schedule", "one-cycle 调度", [r"(?<!（)单周期"], "*"),
     # 步长 is any step size (learning rate, grid); a convolution's stride is 步幅
     ("stride (convolution)", "步幅", [r"带步长", r"步长为 \d+ 的卷积", "卷积步长"], "*"),
     ("noise schedule", "噪声调度", ["噪声计划", "噪声表"], "*"),

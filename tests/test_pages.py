@@ -313,6 +313,10 @@ def test_a_chinese_page_takes_its_english_twins_outputs(tmp_path: Path):
     nbformat.write(english, tmp_path / "x-executed.ipynb")
     with pytest.raises(Exception, match="code cell 1 differs from its English twin's"):
         hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "o")
+    half_typed = front + "# 标题\n\n```python\nx = (1  # 一\nprint(x)\n```\n"
+    (tmp_path / "x.zh.md").write_text(half_typed, encoding="utf-8")
+    with pytest.raises(Exception, match=r"x.zh.md: code cell 1 is not valid Python"):
+        hook.borrow_outputs(tmp_path / "x.zh.md", tmp_path / "x-executed.ipynb", tmp_path / "o")
 
 
 def test_the_build_runs_alone_pages_first_then_the_rest_side_by_side(tmp_path: Path, monkeypatch):

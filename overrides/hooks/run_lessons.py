@@ -284,10 +284,17 @@ def borrow_outputs(source: Path, executed_twin: Path, destination: Path) -> None
             "the twins must run the same code"
         )
     for n, (cell, run) in enumerate(zip(mine, theirs, strict=True), 1):
-        if same_code(cell.source) != same_code(run.source):
+        try:
+            differs = same_code(cell.source) != same_code(run.source)
+        except SyntaxError as error:
+            raise PluginError(
+                f"{source.name}: code cell {n} is not valid Python: {error}"
+            ) from None
+        if differs:
             raise PluginError(
                 f"{source.name}: code cell {n} differs from its English twin's (comments aside); "
-                "a Chinese page shows the English run's outputs, so edit the code in both"
+                "a Chinese page shows the English run's outputs, so make the same edit in both "
+                "(or serve English alone: LESSONS_LANGUAGE=en make serve)"
             )
         cell.outputs, cell.execution_count = run.outputs, run.execution_count
         cell.metadata["execution"] = run.metadata.get("execution", {})
