@@ -119,6 +119,9 @@ def _warm_up(device: str = "cpu") -> None:
     # is not slower than the others: the first optimizer imports torch._dynamo (about a second),
     # and the digits come through scikit-learn (almost another). On a GPU, the first use also
     # makes the CUDA context and loads the matrix library.
+    import sklearn.datasets  # noqa: F401  (lessons.data imports these inside the timed run)
+    import sklearn.model_selection  # noqa: F401
+
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     if device.startswith("cuda"):
         a = torch.ones(8, 8, device=device)

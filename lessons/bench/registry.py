@@ -176,7 +176,7 @@ DIGITS = Text(
     "scikit-learn digits (8×8), 1,437 train / 360 test",
     "scikit-learn 手写数字（8×8），训练 1,437 张、测试 360 张",
 )
-JUDGE = Text("judge confidence (1,000 samples)", "判别用分类器的平均置信度（1,000 个样本）")
+JUDGE = Text("judge confidence (1,000 samples)", "裁判的平均置信度（1,000 个样本）")
 ENTROPY = Text("class entropy", "类别熵")
 CARTPOLE = Text(
     "gymnasium CartPole-v1; solved = 100 greedy episodes average ≥ 475 (Gym's standard)",
@@ -244,7 +244,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="autoencoder",
         lesson="10-autoencoders",
-        title=Text("Autoencoder, 2-number code", "自编码器（2 维编码）"),
+        title=Text("Autoencoder, 2-number code", "自编码器（2 维潜在编码）"),
         data=DIGITS,
         metric="test_mse",
         metric_label=Metric(Text("test MSE per pixel", "测试集逐像素 MSE")),
@@ -257,7 +257,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="vae",
         lesson="10-autoencoders",
-        title=Text("Variational autoencoder, 2-number code", "变分自编码器（两个数的编码）"),
+        title=Text("Variational autoencoder, 2-number code", "变分自编码器（2 维潜在编码）"),
         data=DIGITS,
         metric="class_entropy",
         metric_label=Metric(ENTROPY, digits=3),

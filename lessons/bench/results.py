@@ -398,7 +398,7 @@ def render(results: dict[str, Any], language: str = "en") -> str:
         runs_table=_runs_table(results, words),
         elsewhere_table=_elsewhere_table(results, language, words),
         references="\n".join(
-            f"- **{e['title'][language]}**: {e['reference'][language]}" for e in cited
+            f"- **{e['title'][language]}**{words['colon']}{e['reference'][language]}" for e in cited
         ),
     )
     page = re.sub(r"\n{3,}", "\n\n", page)
