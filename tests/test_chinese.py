@@ -50,7 +50,7 @@ TERMS: list[tuple[str, str, list[str], str]] = [
     ("hidden state", "隐藏状态", ["隐状态"], "*"),
     ("cell state", "细胞状态", ["记忆元"], "*"),
     ("dropout", "dropout", ["暂退法", "丢弃法"], "*"),
-    ("judge (lesson 11's classifier)", "裁判", [r"评判（judge）"], "*"),
+    ("judge (lesson 11's classifier)", "裁判", [r"评判（judge）", "判别用分类器"], "*"),
     ("denoiser (lessons 10 and 16)", "去噪器", ["去噪网络"], "*"),
     # the name stays English; 单周期 only as its gloss, in brackets right after it
     ("one-cycle schedule", "one-cycle 调度", [r"(?<!（)单周期"], "*"),
@@ -193,3 +193,14 @@ def test_the_checks_see_past_markup():
     assert term_variants("一轮叫作一个回合，它们轮流", "12-rl.zh.md") == ["轮 → 回合"]
     assert without_also("| 修正线性单元（ReLU，又称线性整流函数） |") == "| 修正线性单元（ReLU） |"
     assert sigma_as_spread("标准差 $\\sigma = 0.5$，sigmoid $\\sigma(z)$") == ["\\sigma = 0"]
+
+
+def test_the_generated_results_page_keeps_the_same_rules():
+    """results.zh.md is written by lessons/bench/results.py from its template and the registry's
+    Chinese strings; what it renders follows the terms and typography of the written pages."""
+    from lessons.bench import results
+
+    text = strip_page(results.render(results.read(DOCS), "zh"))
+    assert not term_variants(text, "results.zh.md")
+    faults = {k: v for k, v in typography(text).items() if v}
+    assert not faults, "\n".join(f"{k}: {len(v)}, e.g. {v[:4]}" for k, v in faults.items())
